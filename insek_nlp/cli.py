@@ -1,0 +1,247 @@
+"""The ``insek`` command: parses arguments, calls the public API, prints German tables.
+
+Thin by design: every command is one call into :mod:`insek_nlp`. Errors the
+toolkit raises on purpose (:class:`InsekError`) become a German message and
+exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from insek_nlp import __version__
+from insek_nlp.errors import InsekError
+
+_STATUS_DE = {
+    "ok": "eingelesen",
+    "warning": "eingelesen, mit Hinweisen",
+    "failed": "fehlgeschlagen",
+    "no_text": "keine Textebene – OCR erforderlich",
+    "encrypted": "passwortgeschützt",
+}
+_KIND_DE = {"draft": "Entwurf", "comments": "Beiträge", "notes": "Protokoll"}
+_OUTCOME_DE = {"added": "neu", "new_version": "neue Version", "unchanged": "unverändert", "failed": "Fehler"}
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _fmt_int(n: int | None) -> str:
+    return "–" if n is None else f"{n:,}".replace(",", ".")
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _columns_from_args(args: argparse.Namespace) -> dict[str, object]:
+    cols: dict[str, object] = {}
+    for role, value in (("text", args.text_col), ("title", args.title_col), ("id", args.id_col),
+                        ("created", args.date_col), ("location", args.location_col),
+                        ("category", args.category_col), ("author", args.author_col), ("url", args.url_col)):
+        if value:
+            parts = [v.strip() for v in value.split(",") if v.strip()]
+            cols[role] = parts if len(parts) > 1 else parts[0]
+    return cols
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from insek_nlp.ingest import IngestOptions, ingest
+    from insek_nlp.store import Store
+
+    sheet: str | int | None = args.sheet
+    if isinstance(sheet, str) and sheet.isdigit():
+        sheet = int(sheet)
+    options = IngestOptions(kind=args.kind, columns=_columns_from_args(args), sheet=sheet, password=args.password,
+                            max_mb=args.max_mb, max_pages=args.max_pages)
+    console = _console()
+    with Store.open(args.project) as store:
+        results = _ingest_with_progress(store, args.paths, options, console)
+    _print_results(console, results)
+    return 1 if any(r.outcome == "failed" for r in results) and args.strict else 0
+
+
+def _ingest_with_progress(store, paths, options, console):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from insek_nlp.ingest import ingest
+
+    with Progress(TextColumn("Einlesen"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                  console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task("", total=None)
+
+        def progress(i: int, n: int, path: Path) -> None:
+            bar.update(task, completed=i, total=n, description=path.name)
+
+        return ingest(paths, store, options, progress=progress)
+
+
+def _print_results(console, results) -> None:
+    from rich.table import Table
+
+    table = Table(title="Eingelesene Dateien", show_lines=False)
+    table.add_column("Datei")
+    table.add_column("Art")
+    table.add_column("Ergebnis")
+    table.add_column("Meldung", overflow="fold")
+    for r in results:
+        kind = _KIND_DE.get(r.document.kind, "") if r.document else ""
+        style = "red" if r.outcome == "failed" else ("yellow" if r.problems else "")
+        table.add_row(Path(r.path).name, kind, _OUTCOME_DE[r.outcome], r.message, style=style)
+    console.print(table)
+    n_failed = sum(r.outcome == "failed" for r in results)
+    if n_failed:
+        console.print(f"[red]{n_failed} von {len(results)} Dateien konnten nicht gelesen werden;[/red] "
+                      "die übrigen sind gespeichert. Details: insek status --project …")
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from insek_nlp.store import Store
+
+    console = _console()
+    with Store.open(args.project, create=False) as store:
+        print_status(store, console)
+    return 0
+
+
+def print_status(store, console) -> None:
+    from rich.table import Table
+
+    docs = store.documents()
+    counts = store.counts()
+    current_ids = {d.id for d in store.documents(current=True)}
+    table = Table(title=f"Projekt {store.path.parent}")
+    for col in ("Dokument", "Version", "Art", "Titel", "Seiten", "Abschnitte", "Beiträge", "Status"):
+        table.add_column(col, overflow="fold")
+    for d in docs:
+        style = "" if d.readable else "red"
+        if d.readable and d.id not in current_ids:
+            style = "dim"
+        table.add_row(d.name, str(d.version), _KIND_DE[d.kind], d.title[:60], _fmt_int(d.pages),
+                      _fmt_int(d.n_passages) if d.kind != "comments" else "", _fmt_int(d.n_comments) if d.kind ==
+                      "comments" else "", _STATUS_DE.get(d.status, d.status), style=style)
+    console.print(table)
+    console.print(
+        f"{_fmt_int(counts['documents'])} Dokumente ({_fmt_int(counts['versions'])} Versionen), "
+        f"{_fmt_int(counts['passages'])} Abschnitte, {_fmt_int(counts['comments'])} Beiträge, "
+        f"{_fmt_int(counts['reviews'])} Prüfentscheidungen, {_fmt_int(counts['runs'])} Analyseläufe."
+    )
+    problems = [(p, store.get_document(p.doc_id)) for p in store.problems()]
+    problems = [(p, d) for p, d in problems if p.severity != "info" or True]
+    if problems:
+        ptable = Table(title="Probleme und Hinweise")
+        ptable.add_column("Dokument")
+        ptable.add_column("Art")
+        ptable.add_column("Wo")
+        ptable.add_column("Meldung", overflow="fold")
+        for p, d in problems:
+            sev = {"error": "Fehler", "warning": "Warnung", "info": "Hinweis"}[p.severity]
+            style = {"error": "red", "warning": "yellow", "info": "dim"}[p.severity]
+            name = f"{d.name} (V{d.version})" if d else p.doc_id
+            ptable.add_row(name, sev, p.location or "", p.message, style=style)
+        console.print(ptable)
+    else:
+        console.print("Keine Probleme gefunden.")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from insek_nlp.report.tables import export_table
+    from insek_nlp.store import Store
+
+    with Store.open(args.project, create=False) as store:
+        n = export_table(store, args.what, Path(args.out))
+    _console().print(f"{_fmt_int(n)} Zeilen nach „{args.out}“ geschrieben.")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from insek_nlp.demo import run_demo
+
+    console = _console()
+    run_demo(Path(args.project), console=console, corpus=Path(args.corpus) if args.corpus else None,
+             fresh=args.fresh)
+    if not args.no_app:
+        console.print("\n[yellow]Die Prüfoberfläche (Gradio) ist in dieser Version noch nicht enthalten.[/yellow] "
+                      "Die Ergebnisse oben stehen im Projekt "
+                      f"„{args.project}“ (insek status --project {args.project}).")
+    return 0
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="insek",
+        description="insek-nlp – Textanalyse für integrierte Stadtentwicklungskonzepte und Bürgerbeteiligung.",
+    )
+    p.add_argument("--version", action="version", version=f"insek-nlp {__version__}")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="mehr Protokollausgaben")
+    sub = p.add_subparsers(dest="command", metavar="BEFEHL")
+
+    s = sub.add_parser("ingest", help="Dateien einlesen (PDF-Entwürfe, Beitragstabellen, Protokolle)")
+    s.add_argument("paths", nargs="+", metavar="PFAD", help="Dateien oder Ordner")
+    s.add_argument("--project", required=True, metavar="ORDNER", help="Projektordner (wird angelegt)")
+    s.add_argument("--kind", choices=["draft", "comments", "notes"], help="Art erzwingen (sonst nach Endung)")
+    s.add_argument("--text-col", metavar="SPALTE[,SPALTE]", help="Spalte(n) mit dem Beitragstext")
+    s.add_argument("--title-col", metavar="SPALTE")
+    s.add_argument("--id-col", metavar="SPALTE")
+    s.add_argument("--date-col", metavar="SPALTE")
+    s.add_argument("--location-col", metavar="SPALTE[,SPALTE]")
+    s.add_argument("--category-col", metavar="SPALTE")
+    s.add_argument("--author-col", metavar="SPALTE")
+    s.add_argument("--url-col", metavar="SPALTE")
+    s.add_argument("--sheet", metavar="BLATT", help="Tabellenblatt einer XLSX-Datei (Name oder Nummer)")
+    s.add_argument("--password", metavar="PASSWORT", help="Passwort für geschützte PDF-Dateien")
+    s.add_argument("--max-mb", type=float, default=50, metavar="MB", help="größte zulässige Datei (Standard 50 MB)")
+    s.add_argument("--max-pages", type=int, default=2000, metavar="N", help="größte zulässige Seitenzahl")
+    s.add_argument("--strict", action="store_true", help="Exit-Code 1, wenn eine Datei nicht gelesen werden konnte")
+    s.set_defaults(func=cmd_ingest)
+
+    s = sub.add_parser("status", help="was im Projekt gespeichert ist, und alle gefundenen Probleme")
+    s.add_argument("--project", required=True, metavar="ORDNER")
+    s.set_defaults(func=cmd_status)
+
+    s = sub.add_parser("export", help="Abschnitte oder Beiträge mit Herkunftsangaben exportieren")
+    s.add_argument("what", choices=["passages", "comments"])
+    s.add_argument("--project", required=True, metavar="ORDNER")
+    s.add_argument("--out", required=True, metavar="DATEI.jsonl|DATEI.csv")
+    s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("demo", help="den mitgelieferten Demo-Korpus einlesen und zusammenfassen")
+    s.add_argument("--project", default="demo-project", metavar="ORDNER", help="Projektordner (Standard: demo-project)")
+    s.add_argument("--corpus", metavar="ORDNER", help="anderer Korpus-Ordner (Standard: corpora/demo)")
+    s.add_argument("--fresh", action="store_true", help="vorhandenes Demo-Projekt vorher löschen")
+    s.add_argument("--no-app", action="store_true", help="nur die Zusammenfassung, keine Oberfläche")
+    s.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING - 10 * min(args.verbose, 2), format="%(levelname)s %(name)s: %(message)s")
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except InsekError as exc:
+        console = _console()
+        console.print(f"[red]Fehler:[/red] {exc.message}")
+        if exc.hint:
+            console.print(exc.hint)
+        return 2
+    except KeyboardInterrupt:
+        print("Abgebrochen.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,470 @@
+"""The project store: one SQLite file per analysis project.
+
+``<project>/insek.db`` in WAL mode, with a schema version table and forward
+migrations. Documents are versioned: re-ingesting an unchanged file changes
+nothing, a changed file becomes a new version and the old one stays. Reviewer
+decisions are appended (never updated in place), so no decision is ever lost
+and two reviewers writing at once are both kept.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+from insek_nlp.errors import StoreError
+from insek_nlp.types import Comment, Document, Passage, Problem, Review, Run
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "insek.db"
+
+# Each entry migrates from version i to i + 1. Never edit a released entry;
+# append a new one.
+_MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE documents (
+        id          TEXT PRIMARY KEY,
+        key         TEXT NOT NULL,
+        version     INTEGER NOT NULL,
+        path        TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        sha256      TEXT NOT NULL,
+        size        INTEGER NOT NULL,
+        kind        TEXT NOT NULL CHECK (kind IN ('draft', 'comments', 'notes')),
+        title       TEXT NOT NULL DEFAULT '',
+        pages       INTEGER,
+        status      TEXT NOT NULL,
+        message     TEXT,
+        extractor   TEXT,
+        columns     TEXT NOT NULL DEFAULT '{}',
+        fulltext    TEXT NOT NULL DEFAULT '',
+        ingested_at TEXT NOT NULL,
+        UNIQUE (key, version)
+    );
+    CREATE INDEX documents_key ON documents (key, version);
+    CREATE TABLE passages (
+        doc_id   TEXT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+        ordinal  INTEGER NOT NULL,
+        kind     TEXT NOT NULL,
+        section  TEXT NOT NULL,
+        page     INTEGER,
+        start    INTEGER,
+        "end"    INTEGER,
+        text     TEXT NOT NULL,
+        PRIMARY KEY (doc_id, ordinal)
+    );
+    CREATE TABLE comments (
+        doc_id      TEXT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+        row         INTEGER NOT NULL,
+        external_id TEXT,
+        title       TEXT NOT NULL DEFAULT '',
+        text        TEXT NOT NULL,
+        created     TEXT,
+        location    TEXT,
+        lat         REAL,
+        lon         REAL,
+        category    TEXT,
+        author      TEXT,
+        url         TEXT,
+        metadata    TEXT NOT NULL DEFAULT '{}',
+        PRIMARY KEY (doc_id, row)
+    );
+    CREATE TABLE problems (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        doc_id   TEXT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+        severity TEXT NOT NULL,
+        code     TEXT NOT NULL,
+        message  TEXT NOT NULL,
+        location TEXT
+    );
+    CREATE TABLE runs (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        started_at  TEXT NOT NULL,
+        finished_at TEXT,
+        status      TEXT NOT NULL,
+        manifest    TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE reviews (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        target_type TEXT NOT NULL,
+        target_id   TEXT NOT NULL,
+        decision    TEXT NOT NULL,
+        label       TEXT,
+        note        TEXT,
+        reviewer    TEXT,
+        created_at  TEXT NOT NULL
+    );
+    CREATE INDEX reviews_target ON reviews (target_type, target_id, id);
+    """,
+]
+
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+class Store:
+    """Access to one project's SQLite database.
+
+    Use :meth:`open` with the project folder. Safe to share between threads of
+    one process (one connection per thread); several processes may write at
+    once (SQLite serialises them, waiting up to ``timeout`` seconds).
+    """
+
+    def __init__(self, path: str | Path, *, timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self.timeout = timeout
+        self._local = threading.local()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @classmethod
+    def open(cls, project: str | Path, *, create: bool = True) -> "Store":
+        """Open (and create or migrate) the store of a project folder."""
+        project = Path(project)
+        db = project / DB_NAME
+        if not db.exists():
+            if not create:
+                raise StoreError(
+                    f"Im Ordner „{project}“ gibt es noch kein Projekt.",
+                    hint="Zuerst Dateien einlesen: insek ingest DATEI … --project ORDNER",
+                )
+            try:
+                project.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"Der Projektordner „{project}“ kann nicht angelegt werden: {exc.strerror}.") from exc
+        store = cls(db)
+        store.migrate()
+        return store
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+                conn.row_factory = sqlite3.Row
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA foreign_keys=ON")
+                conn.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(
+                    f"Die Projektdatenbank „{self.path}“ kann nicht geöffnet werden ({exc}).",
+                    hint="Ist die Datei beschädigt oder keine insek-Datenbank? Bitte eine Sicherung verwenden.",
+                ) from exc
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: all or nothing, taken with an immediate lock."""
+        conn = self.conn
+        if conn.in_transaction:  # nested use joins the outer transaction
+            yield conn
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    def migrate(self) -> int:
+        """Bring the schema to :data:`SCHEMA_VERSION`; return the version."""
+        try:
+            with self.transaction() as conn:
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TEXT NOT NULL)"
+                )
+                row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+                current = row[0] or 0
+                if current > SCHEMA_VERSION:
+                    raise StoreError(
+                        f"Die Projektdatenbank hat Schema-Version {current}, diese insek-Version kennt nur "
+                        f"{SCHEMA_VERSION}.",
+                        hint="Bitte insek-nlp aktualisieren.",
+                    )
+                for version in range(current, SCHEMA_VERSION):
+                    for statement in _MIGRATIONS[version].split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                    conn.execute("INSERT INTO schema_version VALUES (?, ?)", (version + 1, _now()))
+                    log.info("store %s migrated to schema version %d", self.path, version + 1)
+                return SCHEMA_VERSION
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"Die Projektdatenbank „{self.path}“ ist beschädigt oder keine insek-Datenbank ({exc}).",
+                hint="Bitte eine Sicherung verwenden oder ein neues Projekt anlegen.",
+            ) from exc
+
+    def schema_version(self) -> int:
+        return self.conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0
+
+    # ------------------------------------------------------------------ documents
+
+    def document_versions(self, key: str) -> list[Document]:
+        rows = self.conn.execute(_DOC_SELECT + " WHERE d.key = ? ORDER BY d.version", (key,)).fetchall()
+        return [_document(r) for r in rows]
+
+    def get_document(self, doc_id: str) -> Document | None:
+        row = self.conn.execute(_DOC_SELECT + " WHERE d.id = ?", (doc_id,)).fetchone()
+        return _document(row) if row else None
+
+    def documents(self, *, kind: str | None = None, current: bool = False) -> list[Document]:
+        """All stored document versions, or with ``current`` the latest readable
+        version of each document (what analysis works on)."""
+        sql = _DOC_SELECT
+        args: list[Any] = []
+        where = []
+        if kind:
+            where.append("d.kind = ?")
+            args.append(kind)
+        if current:
+            where.append(
+                "d.version = (SELECT MAX(v.version) FROM documents v WHERE v.key = d.key "
+                "AND v.status IN ('ok', 'warning'))"
+            )
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY d.key, d.version"
+        return [_document(r) for r in self.conn.execute(sql, args).fetchall()]
+
+    def fulltext(self, doc_id: str) -> str:
+        row = self.conn.execute("SELECT fulltext FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return row[0] if row else ""
+
+    def add_document(
+        self,
+        *,
+        key: str,
+        path: str,
+        name: str,
+        sha256: str,
+        size: int,
+        kind: str,
+        title: str,
+        pages: int | None,
+        status: str,
+        message: str | None,
+        extractor: str | None,
+        passages: Sequence[Passage] = (),
+        comments: Sequence[Comment] = (),
+        problems: Sequence[Problem] = (),
+        fulltext: str = "",
+        columns: dict[str, str] | None = None,
+        replace_id: str | None = None,
+    ) -> Document:
+        """Store a new version of a document with its content, atomically.
+
+        ``replace_id`` names an earlier *failed* version of the same bytes that
+        this one supersedes (a retry, e.g. with the right password).
+        """
+        with self.transaction() as conn:
+            if replace_id:
+                conn.execute("DELETE FROM documents WHERE id = ? AND status NOT IN ('ok', 'warning')", (replace_id,))
+            row = conn.execute("SELECT MAX(version) FROM documents WHERE key = ?", (key,)).fetchone()
+            version = (row[0] or 0) + 1
+            doc_id = f"{key}@{version}"
+            conn.execute(
+                "INSERT INTO documents (id, key, version, path, name, sha256, size, kind, title, pages, status, "
+                "message, extractor, columns, fulltext, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (doc_id, key, version, path, name, sha256, size, kind, title, pages, status, message, extractor,
+                 json.dumps(columns or {}, ensure_ascii=False), fulltext, _now()),
+            )
+            conn.executemany(
+                'INSERT INTO passages (doc_id, ordinal, kind, section, page, start, "end", text) '
+                "VALUES (?,?,?,?,?,?,?,?)",
+                [(doc_id, p.ordinal, p.kind, json.dumps(list(p.section), ensure_ascii=False), p.page, p.start,
+                  p.end, p.text) for p in passages],
+            )
+            conn.executemany(
+                "INSERT INTO comments (doc_id, row, external_id, title, text, created, location, lat, lon, "
+                "category, author, url, metadata) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(doc_id, c.row, c.external_id, c.title, c.text, c.created, c.location, c.lat, c.lon, c.category,
+                  c.author, c.url, json.dumps(dict(c.metadata), ensure_ascii=False)) for c in comments],
+            )
+            conn.executemany(
+                "INSERT INTO problems (doc_id, severity, code, message, location) VALUES (?,?,?,?,?)",
+                [(doc_id, p.severity, p.code, p.message, p.location) for p in problems],
+            )
+        doc = self.get_document(doc_id)
+        assert doc is not None
+        return doc
+
+    # ------------------------------------------------------------------ content
+
+    def passages(self, doc_ids: Iterable[str] | None = None) -> list[Passage]:
+        """Passages of the given document versions (default: all current ones)."""
+        ids = list(doc_ids) if doc_ids is not None else [d.id for d in self.documents(current=True)]
+        out: list[Passage] = []
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f'SELECT doc_id, ordinal, kind, section, page, start, "end", text FROM passages '
+                f"WHERE doc_id IN ({marks}) ORDER BY doc_id, ordinal",
+                chunk,
+            ).fetchall()
+            out.extend(
+                Passage(r["doc_id"], r["ordinal"], r["text"], r["kind"], tuple(json.loads(r["section"])), r["page"],
+                        r["start"], r["end"])
+                for r in rows
+            )
+        return out
+
+    def comments(self, doc_ids: Iterable[str] | None = None) -> list[Comment]:
+        """Comments of the given document versions (default: all current ones)."""
+        ids = list(doc_ids) if doc_ids is not None else [d.id for d in self.documents(kind="comments", current=True)]
+        out: list[Comment] = []
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT * FROM comments WHERE doc_id IN ({marks}) ORDER BY doc_id, row", chunk
+            ).fetchall()
+            out.extend(
+                Comment(
+                    doc_id=r["doc_id"], row=r["row"], text=r["text"], title=r["title"], external_id=r["external_id"],
+                    created=r["created"], location=r["location"], lat=r["lat"], lon=r["lon"], category=r["category"],
+                    author=r["author"], url=r["url"], metadata=json.loads(r["metadata"]),
+                )
+                for r in rows
+            )
+        return out
+
+    def problems(self, doc_id: str | None = None) -> list[Problem]:
+        sql = "SELECT doc_id, severity, code, message, location FROM problems"
+        args: tuple = ()
+        if doc_id:
+            sql += " WHERE doc_id = ?"
+            args = (doc_id,)
+        rows = self.conn.execute(sql + " ORDER BY id", args).fetchall()
+        return [Problem(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+    def columns(self, doc_id: str) -> dict[str, str]:
+        row = self.conn.execute("SELECT columns FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    # ------------------------------------------------------------------ runs
+
+    def start_run(self, manifest: dict[str, Any]) -> int:
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO runs (started_at, status, manifest) VALUES (?, 'running', ?)",
+                (_now(), json.dumps(manifest, ensure_ascii=False, sort_keys=True)),
+            )
+            return int(cur.lastrowid)
+
+    def finish_run(self, run_id: int, *, status: str = "finished", manifest: dict[str, Any] | None = None) -> None:
+        with self.transaction() as conn:
+            if manifest is not None:
+                conn.execute(
+                    "UPDATE runs SET manifest = ? WHERE id = ?",
+                    (json.dumps(manifest, ensure_ascii=False, sort_keys=True), run_id),
+                )
+            conn.execute("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?", (status, _now(), run_id))
+
+    def runs(self) -> list[Run]:
+        rows = self.conn.execute("SELECT * FROM runs ORDER BY id").fetchall()
+        return [Run(r["id"], r["started_at"], r["finished_at"], r["status"], json.loads(r["manifest"])) for r in rows]
+
+    # ------------------------------------------------------------------ reviews
+
+    def add_review(self, review: Review) -> Review:
+        """Append a reviewer decision; returns it with ``id`` and ``created_at``."""
+        created = review.created_at or _now()
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO reviews (target_type, target_id, decision, label, note, reviewer, created_at) "
+                "VALUES (?,?,?,?,?,?,?)",
+                (review.target_type, review.target_id, review.decision, review.label, review.note, review.reviewer,
+                 created),
+            )
+            rid = int(cur.lastrowid)
+        return Review(review.target_type, review.target_id, review.decision, review.label, review.note,
+                      review.reviewer, created, rid)
+
+    def reviews(self, target_type: str | None = None, target_id: str | None = None) -> list[Review]:
+        """The full review history, oldest first."""
+        sql = "SELECT * FROM reviews"
+        where, args = [], []
+        if target_type:
+            where.append("target_type = ?")
+            args.append(target_type)
+        if target_id:
+            where.append("target_id = ?")
+            args.append(target_id)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = self.conn.execute(sql + " ORDER BY id", args).fetchall()
+        return [_review(r) for r in rows]
+
+    def current_reviews(self, target_type: str) -> dict[str, Review]:
+        """The latest decision per target of one type."""
+        return {r.target_id: r for r in self.reviews(target_type)}
+
+    # ------------------------------------------------------------------ summary
+
+    def counts(self) -> dict[str, int]:
+        c = self.conn
+        current = self.documents(current=True)
+        ids = [d.id for d in current]
+        return {
+            "documents": len({d.key for d in self.documents()}),
+            "versions": c.execute("SELECT COUNT(*) FROM documents").fetchone()[0],
+            "failed": c.execute(
+                "SELECT COUNT(*) FROM documents d WHERE d.status NOT IN ('ok','warning') AND d.version = "
+                "(SELECT MAX(version) FROM documents v WHERE v.key = d.key)"
+            ).fetchone()[0],
+            "passages": sum(d.n_passages for d in current if d.id in ids),
+            "comments": sum(d.n_comments for d in current if d.id in ids),
+            "reviews": c.execute("SELECT COUNT(*) FROM reviews").fetchone()[0],
+            "runs": c.execute("SELECT COUNT(*) FROM runs").fetchone()[0],
+        }
+
+
+_DOC_SELECT = (
+    "SELECT d.*, (SELECT COUNT(*) FROM passages p WHERE p.doc_id = d.id) AS n_passages, "
+    "(SELECT COUNT(*) FROM comments c WHERE c.doc_id = d.id) AS n_comments FROM documents d"
+)
+
+
+def _document(r: sqlite3.Row) -> Document:
+    return Document(
+        id=r["id"], key=r["key"], version=r["version"], path=r["path"], name=r["name"], sha256=r["sha256"],
+        size=r["size"], kind=r["kind"], title=r["title"], pages=r["pages"], status=r["status"],
+        message=r["message"], extractor=r["extractor"], ingested_at=r["ingested_at"],
+        n_passages=r["n_passages"], n_comments=r["n_comments"],
+    )
+
+
+def _review(r: sqlite3.Row) -> Review:
+    return Review(r["target_type"], r["target_id"], r["decision"], r["label"], r["note"], r["reviewer"],
+                  r["created_at"], r["id"])
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]

@@ -139,7 +139,8 @@ def _in_cp1252(ch: str) -> bool:
         return False
 
 
-def build_pdf(src: Path, out: Path) -> None:
+def build_pdf(src: Path, out: Path, *, ttf: Path | None = None, ttf_bold: Path | None = None) -> None:
+    """Render a draft source to PDF (core Helvetica, or an embedded TrueType font)."""
     from fpdf import FPDF
     from fpdf.fonts import FontFace
 
@@ -169,6 +170,9 @@ def build_pdf(src: Path, out: Path) -> None:
 
     pdf = Draft(format="A4")
     pdf.core_fonts_encoding = "windows-1252"
+    if ttf is not None:
+        pdf.add_font("Helvetica", "", str(ttf))  # the name stands in for the core font everywhere below
+        pdf.add_font("Helvetica", "B", str(ttf_bold or ttf))
     pdf.set_creation_date(FIXED_DATE)
     pdf.set_title(title)
     pdf.set_author("Stadt Leipzig, Dezernat Stadtentwicklung und Bau")
@@ -202,6 +206,9 @@ def build_pdf(src: Path, out: Path) -> None:
         pdf.ln(2)
         pdf.set_font("Helvetica", "", 10)
         for section in outline:
+            if pdf.get_y() > pdf.h - 30:
+                pdf.add_page()
+                pdf.set_xy(pdf.l_margin, 29)
             indent = 6 * (section.level)
             name = section.name
             pdf.set_x(pdf.l_margin + indent)
@@ -211,7 +218,8 @@ def build_pdf(src: Path, out: Path) -> None:
             pdf.cell(10, 6, str(section.page_number), align="R", new_x="LMARGIN", new_y="NEXT")
 
     pdf.add_page()
-    pdf.insert_toc_placeholder(render_toc, pages=1)
+    n_headings = sum(1 for el in elements if el.kind == "heading")
+    pdf.insert_toc_placeholder(render_toc, pages=max(1, -(-n_headings // 40)))
 
     body = 10
     lh = 4.9

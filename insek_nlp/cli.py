@@ -30,7 +30,8 @@ _OUTCOME_DE = {"added": "neu", "new_version": "neue Version", "unchanged": "unve
 def _console():
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    # Pipes and CI logs get a readable fixed width instead of rich's 80 columns.
+    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 140)
 
 
 def _fmt_int(n: int | None) -> str:

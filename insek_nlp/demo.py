@@ -106,8 +106,10 @@ def _print_summary(console: Any, summary: dict) -> None:
             y, m, d = iso[:10].split("-")
             return f"{d}.{m}.{y}"
 
+        def de_int(k: int) -> str:
+            return f"{k:,}".replace(",", ".")
+
         console.print(
-            f"Bürgerbeiträge: {n:,}".replace(",", ".")
-            + f", davon {summary['comments_with_location']:,}".replace(",", ".")
-            + f" mit Ortsangabe; Zeitraum {de_date(summary['first_comment'])} bis {de_date(summary['last_comment'])}."
+            f"Bürgerbeiträge: {de_int(n)}, davon {de_int(summary['comments_with_location'])} mit Ortsangabe; "
+            f"Zeitraum {de_date(summary['first_comment'])} bis {de_date(summary['last_comment'])}."
         )

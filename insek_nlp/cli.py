@@ -134,7 +134,6 @@ def print_status(store, console) -> None:
         f"{_fmt_int(counts['reviews'])} Prüfentscheidungen, {_fmt_int(counts['runs'])} Analyseläufe."
     )
     problems = [(p, store.get_document(p.doc_id)) for p in store.problems()]
-    problems = [(p, d) for p, d in problems if p.severity != "info" or True]
     if problems:
         ptable = Table(title="Probleme und Hinweise")
         ptable.add_column("Dokument")
@@ -238,6 +237,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.print(f"[red]Fehler:[/red] {exc.message}")
         if exc.hint:
             console.print(exc.hint)
+        return 2
+    except OSError as exc:
+        console = _console()
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        console.print(f"[red]Fehler:[/red] Datei oder Ordner nicht zugänglich{where}: {exc.strerror or exc}.")
+        console.print("Bitte Pfad und Schreibrechte prüfen.")
         return 2
     except KeyboardInterrupt:
         print("Abgebrochen.", file=sys.stderr)

@@ -158,6 +158,8 @@ class Store:
                 conn.execute("PRAGMA foreign_keys=ON")
                 conn.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
             except sqlite3.DatabaseError as exc:
+                if conn is not None:
+                    conn.close()  # do not keep the broken file open (and locked on Windows)
                 raise StoreError(
                     f"Die Projektdatenbank „{self.path}“ kann nicht geöffnet werden ({exc}).",
                     hint="Ist die Datei beschädigt oder keine insek-Datenbank? Bitte eine Sicherung verwenden.",

@@ -130,26 +130,33 @@ def ingest_file(store: Store, path: str | Path, options: IngestOptions = IngestO
     path = Path(path)
     if not path.is_file():
         return IngestResult(str(path), "failed", None, f"„{path}“ gibt es nicht oder es ist keine Datei.")
+    kind_error: IngestError | None = None
     try:
         kind = options.kind or guess_kind(path)
     except IngestError as exc:
-        kind = "notes"
-        return _record_failure(store, path, kind, exc)
+        kind, kind_error = "notes", exc
     key = document_key(path)
     try:
         sha, size = _sha256(path)
     except OSError as exc:
         return IngestResult(str(path), "failed", None, f"„{path.name}“ kann nicht gelesen werden: {exc.strerror}.")
     versions = store.document_versions(key)
+    # Compare with the version analysis works on, not with any older one: a file
+    # reverted to earlier bytes must become a new version again.
+    current = next((d for d in reversed(versions) if d.readable), None)
+    if current is not None and current.sha256 == sha and current.kind == kind:
+        return IngestResult(str(path), "unchanged", current,
+                            f"„{path.name}“ ist unverändert (Version {current.version}).")
+    latest = versions[-1] if versions else None
     replace_id = None
-    for doc in versions:
-        if doc.sha256 == sha and doc.kind == kind:
-            if doc.readable:
-                return IngestResult(str(path), "unchanged", doc, f"„{path.name}“ ist unverändert (Version {doc.version}).")
-            replace_id = doc.id  # same bytes failed before: try again (e.g. now with a password)
+    if latest is not None and not latest.readable and latest.sha256 == sha and latest.kind == kind:
+        replace_id = latest.id  # same bytes failed last time: try again (e.g. now with a password)
+    if kind_error is not None:
+        return _record_failure(store, path, kind, kind_error, sha=sha, size=size, replace_id=replace_id)
     if size > options.max_mb * 1024 * 1024:
         exc = IngestError(
-            f"„{path.name}“ ist {size / 1024 / 1024:.1f} MB groß; die Grenze liegt bei {options.max_mb:g} MB.".replace(".", ",", 1),
+            f"„{path.name}“ ist {_de_number(size / 1024 / 1024)} MB groß; die Grenze liegt bei "
+            f"{_de_number(options.max_mb)} MB.",
             hint="Bitte die Datei aufteilen oder die Grenze erhöhen (--max-mb).",
             code="too_large",
         )
@@ -199,6 +206,12 @@ def ingest_file(store: Store, path: str | Path, options: IngestOptions = IngestO
         log.warning("document id changed from %s to %s by a concurrent ingest", doc_id_hint, doc.id)
     outcome = "new_version" if doc.version > 1 else "added"
     return IngestResult(str(path), outcome, doc, message, tuple(problems))
+
+
+def _de_number(value: float) -> str:
+    """A file size in MB as German text: 1,5 / 0,001 (small limits stay visible)."""
+    text = f"{value:.1f}".removesuffix(".0") if value >= 0.1 else f"{value:.2g}"
+    return text.replace(".", ",")
 
 
 def _summary_message(path: Path, kind: str, ext: Extraction, passages, comments) -> str:

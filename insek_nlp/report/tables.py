@@ -25,6 +25,12 @@ def neutralise_formula(value: Any) -> Any:
     return value
 
 
+PASSAGE_COLUMNS = ("passage_id", "doc_id", "document", "title", "version", "kind", "ordinal", "passage_kind",
+                   "section", "page", "start", "end", "text")
+COMMENT_COLUMNS = ("comment_id", "doc_id", "source", "row", "external_id", "title", "text", "created", "location",
+                   "lat", "lon", "category", "author", "url", "metadata")
+
+
 def _passage_rows(store: Store) -> Iterator[dict[str, Any]]:
     docs = {d.id: d for d in store.documents(current=True) if d.kind != "comments"}
     for p in store.passages(list(docs)):
@@ -57,20 +63,23 @@ def export_table(store: Store, what: Literal["passages", "comments"], out: Path)
     out.parent.mkdir(parents=True, exist_ok=True)
     n = 0
     tmp = out.with_name(out.name + ".part")
-    with tmp.open("w", encoding="utf-8-sig" if suffix == ".csv" else "utf-8", newline="") as fh:
-        if suffix == ".jsonl":
-            for row in rows:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-                n += 1
-        else:
-            writer: csv.DictWriter | None = None
-            for row in rows:
-                if "metadata" in row:
-                    row["metadata"] = json.dumps(row["metadata"], ensure_ascii=False) if row["metadata"] else ""
-                if writer is None:
-                    writer = csv.DictWriter(fh, fieldnames=list(row), delimiter=";", quoting=csv.QUOTE_MINIMAL)
-                    writer.writeheader()
-                writer.writerow({k: neutralise_formula(v) for k, v in row.items()})
-                n += 1
+    columns = PASSAGE_COLUMNS if what == "passages" else COMMENT_COLUMNS
+    try:
+        with tmp.open("w", encoding="utf-8-sig" if suffix == ".csv" else "utf-8", newline="") as fh:
+            if suffix == ".jsonl":
+                for row in rows:
+                    fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    n += 1
+            else:
+                writer = csv.DictWriter(fh, fieldnames=list(columns), delimiter=";", quoting=csv.QUOTE_MINIMAL)
+                writer.writeheader()
+                for row in rows:
+                    if "metadata" in row:
+                        row["metadata"] = json.dumps(row["metadata"], ensure_ascii=False) if row["metadata"] else ""
+                    writer.writerow({k: neutralise_formula(v) for k, v in row.items()})
+                    n += 1
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     tmp.replace(out)  # never leave a half-written export under the real name
     return n

@@ -25,6 +25,7 @@ import math
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -44,6 +45,8 @@ ROLES = ("text", "title", "id", "created", "location", "lat", "lon", "category",
 """Column roles a comment table can have; every other column goes to ``metadata``."""
 
 _MULTI_ROLES = frozenset({"text", "location"})
+_ROLE_LABEL = {"text": "Text", "title": "Titel", "id": "ID", "created": "Datum", "location": "Ort",
+               "lat": "Breitengrad", "lon": "Längengrad", "category": "Kategorie", "author": "Autor", "url": "URL"}
 _CLI_FLAG = {"text": "--text-col", "title": "--title-col", "id": "--id-col", "created": "--date-col",
              "location": "--location-col", "category": "--category-col", "author": "--author-col",
              "url": "--url-col"}
@@ -200,6 +203,10 @@ def _iso(moment: datetime | date) -> str:
 
 def _to_str(value: Any) -> str:
     """Any cell value as the string users would read in the source."""
+    if type(value) is str:  # the hot path: most cells are text
+        if "\r" not in value and value.isascii():
+            return value.strip()
+        return _clean(value)
     if value is None:
         return ""
     if isinstance(value, str):
@@ -320,7 +327,8 @@ def _content_kind(head: bytes) -> str | None:
     if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
         return "image"
     stripped = head.lstrip(codecs.BOM_UTF8).lstrip()[:200].lower()
-    if stripped.startswith((b"<!doctype html", b"<html")) or (stripped.startswith(b"<?xml") and b"<html" in head[:2000].lower()):
+    if stripped.startswith((b"<!doctype html", b"<html")) or (
+            stripped.startswith(b"<?xml") and b"<html" in head[:2000].lower()):
         return "html"
     if stripped.startswith(b"<?xml"):
         return "xml"
@@ -329,16 +337,21 @@ def _content_kind(head: bytes) -> str | None:
 
 def _wrong_content(path: Path, kind: str, expected: str) -> IngestError:
     described = {
-        "pdf": ("ist eine PDF-Datei", "PDF-Entwürfe mit der Endung .pdf einlesen; Beiträge als CSV, XLSX oder JSONL exportieren."),
-        "zip": ("ist eine Excel-Arbeitsmappe oder ein ZIP-Archiv", "Excel-Dateien mit der Endung .xlsx speichern bzw. umbenennen."),
+        "pdf": ("ist eine PDF-Datei",
+                "PDF-Entwürfe mit der Endung .pdf einlesen; Beiträge als CSV, XLSX oder JSONL exportieren."),
+        "zip": ("ist eine Excel-Arbeitsmappe oder ein ZIP-Archiv",
+                "Excel-Dateien mit der Endung .xlsx speichern bzw. umbenennen."),
         "ole": ("ist eine alte Excel-Datei (.xls) oder eine passwortgeschützte Arbeitsmappe",
                 "In Excel öffnen und als .xlsx (ohne Kennwort) oder als CSV speichern."),
         "archive": ("ist ein komprimiertes Archiv", "Das Archiv zuerst entpacken und die enthaltene Tabelle einlesen."),
         "image": ("ist ein Bild", "Beiträge als CSV, XLSX oder JSONL exportieren."),
-        "html": ("ist eine HTML-Seite", "Manche Portale speichern HTML unter .xls/.csv: die Datei in Excel öffnen und als .xlsx oder CSV speichern."),
+        "html": ("ist eine HTML-Seite", "Manche Portale speichern HTML unter .xls/.csv: die Datei in Excel öffnen "
+                                        "und als .xlsx oder CSV speichern."),
         "xml": ("ist eine XML-Datei", "Die Daten als CSV, XLSX oder JSONL exportieren."),
-        "binary": ("ist eine Binärdatei, keine Texttabelle", "Beiträge als CSV (UTF-8), XLSX oder JSONL exportieren."),
-        "text": ("ist eine Textdatei, keine Excel-Arbeitsmappe", "Falls es eine CSV-Tabelle ist: die Endung in .csv ändern."),
+        "binary": ("ist eine Binärdatei, keine Texttabelle",
+                   "Beiträge als CSV (UTF-8), XLSX oder JSONL exportieren."),
+        "text": ("ist eine Textdatei, keine Excel-Arbeitsmappe",
+                 "Falls es eine CSV-Tabelle ist: die Endung in .csv ändern."),
     }[kind]
     return IngestError(
         f"„{path.name}“ {described[0]}, obwohl die Endung {expected} lautet.",
@@ -409,7 +422,7 @@ def _is_header_text(value: Any) -> bool:
     value = value.strip()
     if not value or len(value) > 80:
         return False
-    return _norm(value).replace(" ", "").isdigit() is False
+    return not _norm(value).replace(" ", "").isdigit()
 
 
 def _header_score(values: Sequence[Any]) -> float:
@@ -421,10 +434,19 @@ def _header_score(values: Sequence[Any]) -> float:
 
 
 def _detect_header(buffer: list[Record]) -> int:
-    """Index in ``buffer`` of the header row: most text cells, best role-name matches, earliest on ties."""
+    """Index in ``buffer`` of the header row: most text cells, best role-name matches, earliest on ties.
+
+    Exports usually start with their header, so the first non-empty row gets a
+    small head start when it has several cells (a one-cell title row does not).
+    """
     best, best_score = -1, 0.0
+    first = True
     for i, (_, _, values) in enumerate(buffer):
         score = _header_score(values)
+        if first and score:
+            first = False
+            if sum(1 for v in values if _is_header_text(v)) >= 2:
+                score += 1.5
         if score > best_score:
             best, best_score = i, score
     return best
@@ -464,7 +486,11 @@ def _header_names(
             (c1, c2) for (c1, r1, c2, r2) in merges
             if r1 <= group_row <= r2 and c2 > c1 and not (c1 <= 1 and c2 >= width)
         ]
-        is_group = bool(filled) and all(len(above_vals[i]) <= 60 for i in filled) and (partial or len(filled) >= 2)
+        # Several short labels make a group row; a single one only when merged over part of the
+        # header and not starting in the first column (there it is a title: "Export vom …").
+        single_group = len(filled) == 1 and len(above_vals[filled[0]]) <= 40 and any(
+            c1 - 1 == filled[0] > 0 for c1, _ in partial)
+        is_group = all(len(above_vals[i]) <= 60 for i in filled) and (len(filled) >= 2 or single_group)
         if is_group:
             for i in filled:
                 groups[i] = above_vals[i]
@@ -525,15 +551,18 @@ def _resolve_overrides(
             if idx is None:
                 listed = ", ".join(f"„{n}“" for n in header.names)
                 raise IngestError(
-                    f"Die Spalte „{name}“ (Rolle {role}) gibt es in „{path.name}“ nicht. Vorhandene Spalten: {listed}.",
-                    hint=f"Den Namen wie in der Kopfzeile angeben (Groß-/Kleinschreibung egal), z. B. {_CLI_FLAG.get(role, '--text-col')} \"{header.names[0]}\".",
+                    f"Die Spalte „{name}“ (für {_ROLE_LABEL[role]}) gibt es in „{path.name}“ nicht. "
+                    f"Vorhandene Spalten: {listed}.",
+                    hint="Den Namen genau wie in der Kopfzeile angeben (Groß-/Kleinschreibung egal)"
+                    + (f" mit {_CLI_FLAG[role]}." if role in _CLI_FLAG else "."),
                     code="column_not_found",
                 )
             indices.append(idx)
         for idx in indices:
             if idx in used and used[idx] != role:
                 raise InputError(
-                    f"Die Spalte „{header.names[idx]}“ ist zwei Rollen zugeordnet ({used[idx]} und {role}).",
+                    f"Die Spalte „{header.names[idx]}“ ist zwei Rollen zugeordnet "
+                    f"({_ROLE_LABEL[used[idx]]} und {_ROLE_LABEL[role]}).",
                     hint="Jede Spalte nur einer Rolle zuordnen.",
                     code="column_twice",
                 )
@@ -576,11 +605,13 @@ def _detect_roles(
     # A column keeps its strongest role; text is chosen last among columns still free,
     # by score and then by the longest values (the comment body is the longest column).
     text_cands: list[tuple[float, int]] = []
+    reserved: set[int] = set()  # columns whose best role is text ("Hinweis zum Ort")
     for score, _, _, role, col in candidates:
-        if col in taken:
+        if col in taken or col in reserved:
             continue
         if role == "text":
             text_cands.append((score, col))
+            reserved.add(col)
             continue
         if role == "location":
             location.append(col)
@@ -613,7 +644,6 @@ def _detect_roles(
 class _Format:
     """What differs between CSV, XLSX and JSONL in the shared pipeline."""
 
-    name: str
     unnamed: Callable[[int], str]
     check_width: bool = False
     excel_dates: bool = False
@@ -638,7 +668,8 @@ def _build(
             if not any(any(_to_str(v) for v in values) for _, _, values in buffer):
                 raise _empty_file(path)
             raise IngestError(
-                f"In „{path.name}“ wurde keine Kopfzeile mit Spaltennamen gefunden (geprüft: die ersten {_HEADER_SCAN_ROWS} Zeilen).",
+                f"In „{path.name}“ wurde keine Kopfzeile mit Spaltennamen gefunden "
+                f"(geprüft: die ersten {_HEADER_SCAN_ROWS} Zeilen).",
                 hint="Die erste Zeile der Tabelle sollte die Spaltennamen enthalten, z. B. Nr, Datum, Titel, Beitrag.",
                 code="no_header",
             )
@@ -651,7 +682,8 @@ def _build(
         if pos > 0:
             extraction.info(
                 "header_row",
-                f"Kopfzeile in Zeile {line} erkannt; die Zeilen darüber (Titel, Gruppenüberschriften) sind keine Beiträge.",
+                f"Kopfzeile in Zeile {line} erkannt; die Zeilen darüber (Titel, Gruppenüberschriften) "
+                "sind keine Beiträge.",
                 f"Zeile {line}",
             )
         rest: Iterator[Record] = itertools.chain(buffer[pos + 1:], records)
@@ -683,7 +715,8 @@ def _build(
         both = ",".join(header.names[c] for c in roles.text + roles.alternatives)
         extraction.info(
             "text_columns",
-            f"Als Beitragstext gilt „{roles.display['text']}“; weitere mögliche Textspalten ({alt}) stehen in den Metadaten. "
+            f"Als Beitragstext gilt „{roles.display['text']}“; weitere mögliche Textspalten ({alt}) "
+            "stehen in den Metadaten. "
             f"Zum Zusammenführen: --text-col \"{both}\".",
         )
 
@@ -779,15 +812,15 @@ def _build(
 
     # ---- problems, one per kind
     if empty.lines:
-        extraction.info("empty_rows",
-                        f"{_count(len(empty.lines), 'leere Zeile', 'leere Zeilen')} übersprungen ({_rows_text(empty.lines)}).",
-                        _rows_text(empty.lines))
+        where = _rows_text(empty.lines)
+        counted = _count(len(empty.lines), "leere Zeile", "leere Zeilen")
+        extraction.info("empty_rows", f"{counted} übersprungen ({where}).", where)
     if no_text.lines:
-        flag = "--text-col"
         extraction.warn(
             "rows_without_text",
-            f"{_count(len(no_text.lines), 'Zeile', 'Zeilen')} ohne Text und Titel übersprungen ({_rows_text(no_text.lines)}). "
-            f"Falls der Beitrag dort in einer anderen Spalte steht: mit {flag} angeben.",
+            f"{_count(len(no_text.lines), 'Zeile', 'Zeilen')} ohne Text und Titel übersprungen "
+            f"({_rows_text(no_text.lines)}). "
+            "Falls der Beitrag dort in einer anderen Spalte steht: mit --text-col angeben.",
             _rows_text(no_text.lines),
         )
     if short.lines:
@@ -802,14 +835,16 @@ def _build(
         extraction.warn(
             "long_rows",
             f"{_count(len(long_.lines), 'Zeile hat', 'Zeilen haben')} mehr Felder als die Kopfzeile ({width}) "
-            f"({_rows_text(long_.lines)}); übernommen, überzählige Felder stehen als „{fmt.unnamed(width)}“ usw. in den Metadaten. "
+            f"({_rows_text(long_.lines)}); übernommen, überzählige Felder stehen als „{fmt.unnamed(width)}“ "
+            "usw. in den Metadaten. "
             "Bitte prüfen, ob ein Text ein nicht in Anführungszeichen gesetztes Trennzeichen enthält.",
             _rows_text(long_.lines),
         )
     if bad_dates.lines:
         extraction.info(
             "bad_dates",
-            f"{_count(len(bad_dates.lines), 'Datumsangabe', 'Datumsangaben')} in Spalte „{roles.display['created']}“ nicht erkannt "
+            f"{_count(len(bad_dates.lines), 'Datumsangabe', 'Datumsangaben')} in Spalte "
+            f"„{roles.display['created']}“ nicht erkannt "
             f"und unverändert übernommen (z. B. „{bad_dates.example}“; {_rows_text(bad_dates.lines)}). "
             "Erkannt werden z. B. 14.03.2026, 14.03.2026 18:22 und 2026-03-14.",
             _rows_text(bad_dates.lines),
@@ -818,8 +853,9 @@ def _build(
         cols = " / ".join(roles.display[r] for r in ("lat", "lon") if r in roles.display)
         extraction.warn(
             "bad_coordinates",
-            f"{_count(len(bad_coords.lines), 'ungültige Koordinate', 'ungültige Koordinaten')} in „{cols}“ ignoriert "
-            f"(z. B. „{bad_coords.example}“; {_rows_text(bad_coords.lines)}). Erwartet werden Dezimalgrad wie 51,3397 bzw. 12.3731.",
+            f"{_count(len(bad_coords.lines), 'ungültige Koordinate', 'ungültige Koordinaten')} in „{cols}“ "
+            f"ignoriert (z. B. „{bad_coords.example}“; {_rows_text(bad_coords.lines)}). "
+            "Erwartet werden Dezimalgrad wie 51,3397 bzw. 12.3731.",
             _rows_text(bad_coords.lines),
         )
     if not comments:
@@ -891,11 +927,9 @@ def _sniff_delimiter(text: str, preferred: str | None) -> str:
             continue
         counts = [len(r) for r in rows]
         mode = max(set(counts), key=lambda k: (counts.count(k), k))
-        if mode < 2:
-            continue
+        if counts[0] < 2 or mode < 2:
+            continue  # the header (or a title row padded with delimiters) must be split too
         consistency = counts.count(mode) / len(counts)
-        if consistency < 0.6:
-            continue
         key = (round(consistency, 1), int(delim == sniffed) + int(delim == preferred), mode, -_DELIMITERS.index(delim))
         if best is None or key > best[0]:
             best = (key, delim)
@@ -910,15 +944,36 @@ def _sniff_delimiter(text: str, preferred: str | None) -> str:
     return sniffed or ","
 
 
-def _csv_records(text: str, delimiter: str, first_line: int) -> Iterator[Record]:
+def _csv_records(text: str, delimiter: str, first_line: int, last: list[int]) -> Iterator[Record]:
+    """Records with the line each starts on; ``last`` receives [start, end] of the final record."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', doublequote=True,
                         skipinitialspace=False, strict=False)
     start = first_line
     record_no = 0
     for values in reader:
         record_no += 1
+        last[:] = [start, first_line + reader.line_num - 1]
         yield start, record_no, values
         start = first_line + reader.line_num
+
+
+def _unclosed_quote(text: str, delimiter: str, first_line: int, last: list[int]) -> bool:
+    """Whether the final record runs to the end of the file because a quote never closes.
+
+    The lenient reader then silently reads the rest of the file as one field;
+    a strict re-read of just that record tells.
+    """
+    if len(last) != 2 or last[1] - last[0] < 2:
+        return False
+    stream = io.StringIO(text, newline="")
+    for _ in range(last[0] - first_line):
+        stream.readline()
+    try:
+        for _ in csv.reader(stream, delimiter=delimiter, quotechar='"', doublequote=True, strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 def _read_csv(path: Path, columns: Mapping[str, str | Sequence[str]] | None) -> Extraction:
@@ -938,10 +993,20 @@ def _read_csv(path: Path, columns: Mapping[str, str | Sequence[str]] | None) -> 
     delimiter = forced or _sniff_delimiter(text, "\t" if path.suffix.lower() == ".tsv" else None)
     if csv.field_size_limit() < 64 * 1024 * 1024:
         csv.field_size_limit(64 * 1024 * 1024)  # long comments exceed the 128 KB default
-    extraction = Extraction(title=path.stem, extractor=f"csv ({encoding}, {_delimiter_label(delimiter)})")
-    fmt = _Format("csv", unnamed=lambda i: f"Spalte {i + 1}", check_width=True)
+    label = _delimiter_label(delimiter) if delimiter in text else "eine Spalte"
+    extraction = Extraction(title=path.stem, extractor=f"csv ({encoding}, {label})")
+    fmt = _Format(unnamed=lambda i: f"Spalte {i + 1}", check_width=True)
     try:
-        _build(path, _csv_records(text, delimiter, first_line), fmt, extraction, columns=columns)
+        last: list[int] = []
+        _build(path, _csv_records(text, delimiter, first_line, last), fmt, extraction, columns=columns)
+        if _unclosed_quote(text, delimiter, first_line, last):
+            extraction.warn(
+                "unclosed_quote",
+                f"In Zeile {last[0]} beginnt ein Feld mit einem Anführungszeichen, das nie geschlossen wird: "
+                f"die restlichen {last[1] - last[0] + 1} Zeilen der Datei wurden als ein einziges Feld gelesen. "
+                "Bitte das Anführungszeichen prüfen (im Text verdoppeln: \"\") und die Datei erneut einlesen.",
+                f"Zeile {last[0]}",
+            )
     except csv.Error as exc:
         raise IngestError(
             f"„{path.name}“ ist als CSV-Tabelle nicht lesbar ({exc}).",
@@ -966,10 +1031,11 @@ def _check_zip(path: Path) -> None:
         kind = _content_kind(head)
         if kind is None:
             kind = "binary" if b"\x00" in head else "text"
-        if kind == "ole" and "E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k".encode("latin-1") in path.read_bytes()[:1 << 20]:
+        if kind == "ole" and "EncryptedPackage".encode("utf-16-le") in path.read_bytes()[:1 << 20]:
             raise IngestError(
                 f"„{path.name}“ ist mit einem Kennwort geschützt.",
-                hint="In Excel öffnen, das Kennwort entfernen (Datei → Informationen → Arbeitsmappe schützen) und erneut speichern.",
+                hint="In Excel öffnen, das Kennwort entfernen (Datei → Informationen → Arbeitsmappe schützen) "
+                     "und erneut speichern.",
                 code="encrypted",
                 status="encrypted",
             )
@@ -1072,7 +1138,8 @@ def _read_xlsx(path: Path, columns: Mapping[str, str | Sequence[str]] | None, sh
             title = names[sheet - 1]
         else:
             wanted = str(sheet)
-            matches = [n for n in names if n == wanted] or [n for n in names if n.strip().casefold() == wanted.strip().casefold()]
+            key = wanted.strip().casefold()
+            matches = [n for n in names if n == wanted] or [n for n in names if n.strip().casefold() == key]
             if not matches:
                 raise IngestError(
                     f"Das Blatt „{wanted}“ gibt es in „{path.name}“ nicht. Vorhandene Blätter: {listed}.",
@@ -1088,17 +1155,19 @@ def _read_xlsx(path: Path, columns: Mapping[str, str | Sequence[str]] | None, sh
         ws.reset_dimensions()  # some exporters write a wrong <dimension>; read what is there
         extraction = Extraction(title=path.stem, extractor=f"xlsx (Blatt '{title}')")
         if sheet is None and len(names) > 1:
-            extraction.info("sheet", f"„{path.name}“ hat {len(names)} Blätter ({listed}); gelesen wurde „{title}“. "
-                                     "Ein anderes Blatt mit --sheet wählen.")
-        fmt = _Format("xlsx", unnamed=lambda i: f"Spalte {get_column_letter(i + 1)}", excel_dates=True)
+            extraction.info("sheet", f"„{path.name}“ hat {len(names)} Blätter ({listed}); "
+                                     f"gelesen wurde „{title}“. Ein anderes Blatt mit --sheet wählen.")
+        fmt = _Format(unnamed=lambda i: f"Spalte {get_column_letter(i + 1)}", excel_dates=True)
         try:
             _build(path, _xlsx_records(ws), fmt, extraction, columns=columns,
                    merges=lambda: _merged_ranges(ws, _HEADER_SCAN_ROWS))
         except (IngestError, InputError):
             raise
-        except (zipfile.BadZipFile, KeyError, ValueError, EOFError, OSError) as exc:
+        except (zipfile.BadZipFile, zlib.error, SyntaxError, KeyError, ValueError, EOFError, OSError) as exc:
+            # SyntaxError covers xml.etree's ParseError: a truncated or hand-edited sheet
             raise IngestError(
-                f"„{path.name}“ ist beschädigt; das Blatt „{title}“ lässt sich nicht lesen ({type(exc).__name__}: {exc}).",
+                f"„{path.name}“ ist beschädigt; das Blatt „{title}“ lässt sich nicht lesen "
+                f"({type(exc).__name__}: {exc}).",
                 hint="Bitte in Excel oder LibreOffice öffnen und erneut als .xlsx speichern.",
                 code="corrupt",
             ) from exc
@@ -1119,7 +1188,7 @@ def _read_jsonl(path: Path, columns: Mapping[str, str | Sequence[str]] | None) -
     objects: list[tuple[int, dict[str, Any]]] = []
     keys: dict[str, None] = {}
     bad = _Tally()
-    for line_no, line in enumerate(text.splitlines(), start=1):
+    for line_no, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
@@ -1150,7 +1219,7 @@ def _read_jsonl(path: Path, columns: Mapping[str, str | Sequence[str]] | None) -
         )
     header = list(keys)
     records = ((line_no, line_no, [obj.get(k) for k in header]) for line_no, obj in objects)
-    fmt = _Format("jsonl", unnamed=lambda i: f"Feld {i + 1}")
+    fmt = _Format(unnamed=lambda i: f"Feld {i + 1}")
     _build(path, records, fmt, extraction, columns=columns, header_values=header)
     logger.debug("read %s as JSONL (%s)", path, encoding)
     return extraction
@@ -1185,13 +1254,12 @@ def read_table(
     """
     path = Path(path)
     ext = path.suffix.lower()
-    if ext in _CSV_EXT:
-        extraction = _read_csv(path, columns)
-    elif ext in _XLSX_EXT:
-        extraction = _read_xlsx(path, columns, sheet)
-    elif ext in _JSONL_EXT:
-        extraction = _read_jsonl(path, columns)
-    else:
+    readers: dict[str, Callable[[], Extraction]] = {
+        **dict.fromkeys(_CSV_EXT, lambda: _read_csv(path, columns)),
+        **dict.fromkeys(_XLSX_EXT, lambda: _read_xlsx(path, columns, sheet)),
+        **dict.fromkeys(_JSONL_EXT, lambda: _read_jsonl(path, columns)),
+    }
+    if ext not in readers:
         hint = "Unterstützt werden CSV/TSV/TXT, XLSX/XLSM und JSONL."
         if ext in (".xls", ".ods", ".numbers"):
             hint = "Bitte in Excel oder LibreOffice öffnen und als .xlsx oder CSV speichern."
@@ -1199,6 +1267,11 @@ def read_table(
             hint = "Bitte als JSONL speichern (ein JSON-Objekt pro Zeile, Endung .jsonl)."
         raise IngestError(f"Das Format „{ext or path.name}“ wird für Beitragstabellen nicht unterstützt.",
                           hint=hint, code="unsupported")
+    try:
+        extraction = readers[ext]()
+    except OSError as exc:
+        raise IngestError(f"„{path.name}“ kann nicht gelesen werden ({exc.strerror or exc}).",
+                          hint="Bitte prüfen, ob die Datei existiert und lesbar ist.", code="unreadable") from exc
     if sheet is not None and ext not in _XLSX_EXT:
         logger.debug("sheet=%r ignored for %s", sheet, path.name)
     logger.info("%s: %d comments via %s, columns %s, %d problems", path.name, len(extraction.comments),

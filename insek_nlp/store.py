@@ -103,6 +103,16 @@ _MIGRATIONS: list[str] = [
     );
     CREATE INDEX reviews_target ON reviews (target_type, target_id, id);
     """,
+    # 2: embedding cache, keyed by (embedder id, text hash)
+    """
+    CREATE TABLE embeddings (
+        embedder  TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        dim       INTEGER NOT NULL,
+        vector    BLOB NOT NULL,
+        PRIMARY KEY (embedder, text_hash)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -426,6 +436,39 @@ class Store:
     def current_reviews(self, target_type: str) -> dict[str, Review]:
         """The latest decision per target of one type."""
         return {r.target_id: r for r in self.reviews(target_type)}
+
+    # ------------------------------------------------------------------ embedding cache
+
+    def get_vectors(self, embedder: str, hashes: Sequence[str]) -> dict[str, Any]:
+        """Cached vectors (float32 numpy arrays) for the given text hashes."""
+        import numpy as np
+
+        out: dict[str, Any] = {}
+        unique = list(dict.fromkeys(hashes))
+        for chunk in _chunks(unique, 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT text_hash, dim, vector FROM embeddings WHERE embedder = ? AND text_hash IN ({marks})",
+                [embedder, *chunk],
+            ).fetchall()
+            for h, dim, blob in rows:
+                vec = np.frombuffer(blob, dtype=np.float32)
+                if vec.shape[0] == dim:
+                    out[h] = vec
+        return out
+
+    def put_vectors(self, embedder: str, items: Iterable[tuple[str, Any]]) -> int:
+        """Store vectors for text hashes (idempotent); return how many were written."""
+        import numpy as np
+
+        rows = []
+        for h, vec in items:
+            arr = np.asarray(vec, dtype=np.float32).ravel()
+            rows.append((embedder, h, int(arr.shape[0]), arr.tobytes()))
+        if rows:
+            with self.transaction() as conn:
+                conn.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?)", rows)
+        return len(rows)
 
     # ------------------------------------------------------------------ summary
 

@@ -76,8 +76,12 @@ def read_pdf(
             or text-less (scanned) files, with a German message and hint.
     """
     path = Path(path)
-    with path.open("rb") as fh:
-        head = fh.read(1024)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1024)
+    except OSError as exc:
+        raise IngestError(f"„{path.name}“ kann nicht geöffnet werden ({exc.strerror}).",
+                          hint="Bitte Pfad und Leserechte prüfen.", code="unreadable") from exc
     if b"%PDF" not in head:
         raise IngestError(
             f"„{path.name}“ ist keine PDF-Datei (der PDF-Kopf fehlt).",
@@ -87,13 +91,18 @@ def read_pdf(
     if backend == "auto":
         backend = "pdfium" if _pdfium_available() else "pypdf"
     if backend == "pdfium":
-        pages, page_sizes, meta_title, images = _lines_pdfium(path, password, max_pages)
+        pages, page_sizes, meta_title, images, broken = _lines_pdfium(path, password, max_pages)
         extractor = "pdfium"
     else:
-        pages, page_sizes, meta_title, images = _lines_pypdf(path, password, max_pages)
+        pages, page_sizes, meta_title, images, broken = _lines_pypdf(path, password, max_pages)
         extractor = "pypdf"
 
     ext = Extraction(pages=len(pages), extractor=extractor)
+    if broken and len(broken) == len(pages):
+        raise _corrupt_error(path, "no page could be loaded")
+    if broken:
+        ext.warn("unreadable_pages", "Seiten sind beschädigt und konnten nicht gelesen werden – ihr Inhalt fehlt "
+                 "in der Analyse.", _pages_label(broken))
     _check_text_layer(path, pages, images, ext)
     pages = [[_clean_line(ln) for ln in page] for page in pages]
     pages = [[ln for ln in page if ln.text.strip()] for page in pages]
@@ -178,8 +187,17 @@ def _lines_pdfium(path: Path, password: str | None, max_pages: int):
         pages: list[list[Line]] = []
         sizes: list[tuple[float, float]] = []
         images: list[bool] = []
+        broken: list[int] = []
         for i in range(n):
-            page = doc[i]
+            try:
+                page = doc[i]
+            except pdfium.PdfiumError as exc:  # a damaged page must not stop reading the others (as with pypdf)
+                log.warning("PDFium could not load page %d of %s: %s", i + 1, path, exc)
+                broken.append(i + 1)
+                pages.append([])
+                sizes.append((595.0, 842.0))
+                images.append(False)
+                continue
             try:
                 sizes.append(tuple(page.get_size()))
                 tp = page.get_textpage()
@@ -195,7 +213,7 @@ def _lines_pdfium(path: Path, password: str | None, max_pages: int):
                 tp.close()
             finally:
                 page.close()
-        return pages, sizes, meta_title, images
+        return pages, sizes, meta_title, images, broken
     finally:
         doc.close()
 
@@ -315,6 +333,7 @@ def _lines_pypdf(path: Path, password: str | None, max_pages: int):
     pages: list[list[Line]] = []
     sizes: list[tuple[float, float]] = []
     images: list[bool] = []
+    broken: list[int] = []
     for i, page in enumerate(reader.pages):
         try:
             text = page.extract_text() or ""
@@ -322,6 +341,7 @@ def _lines_pypdf(path: Path, password: str | None, max_pages: int):
             sizes.append((float(box.width), float(box.height)))
         except Exception as exc:
             log.warning("pypdf could not read page %d of %s: %s", i + 1, path, exc)
+            broken.append(i + 1)
             text = ""
             sizes.append((595.0, 842.0))
         pages.append([Line(t, i + 1) for t in text.split("\n") if t.strip()])
@@ -329,7 +349,7 @@ def _lines_pypdf(path: Path, password: str | None, max_pages: int):
             images.append(not text.strip() and bool(page.images))
         except Exception:
             images.append(False)
-    return pages, sizes, meta_title, images
+    return pages, sizes, meta_title, images, broken
 
 
 # --------------------------------------------------------------------------- cleaning
@@ -450,10 +470,11 @@ def _join_hyphenated(left: str, right: str, vocabulary: set[str]) -> str:
     right = right.lstrip()
     next_word = right.split(" ", 1)[0] if right else ""
     prev_word = stem.rsplit(" ", 1)[-1]
+    conjunction = next_word.rstrip(",.;:") in _KEEP_HYPHEN_BEFORE
     keep = (
         not next_word
         or not next_word[0].islower()
-        or next_word.rstrip(",.;:") in _KEEP_HYPHEN_BEFORE
+        or conjunction
         or (prev_word[-1:].isdigit())
         or (len(prev_word) == 1 and prev_word.isupper())  # "E-" + "Mobilität"
     )
@@ -462,7 +483,10 @@ def _join_hyphenated(left: str, right: str, vocabulary: set[str]) -> str:
         joined = (prev_word + next_word).strip(",.;:()„“\"").casefold()
         if hyphenated in vocabulary and joined not in vocabulary:
             keep = True
-    return (stem + "-" if keep else stem) + right
+    if not keep:
+        return stem + right
+    # A suspended hyphen ("Rad- und Fußverkehr") keeps its space before the conjunction.
+    return stem + ("- " if conjunction else "-") + right
 
 
 def _vocabulary(lines: list[Line]) -> set[str]:
@@ -503,6 +527,8 @@ def _build_blocks(lines: list[Line]) -> list[Block]:
     text_right = statistics.quantiles(rights, n=10)[-1] if len(rights) >= 10 else (max(rights) if rights else None)
     text_left = min(lefts) if lefts else None
     heading_sizes = sorted({round(ln.size, 1) for ln in lines if ln.size and body and ln.size >= body * 1.25}, reverse=True)
+    # Without geometry (pypdf) the length of a full line stands in for the right margin.
+    full_len = max(70.0, statistics.quantiles([len(ln.text) for ln in lines], n=10)[-2]) if len(lines) >= 10 else 80.0
 
     blocks: list[Block] = []
     section: list[tuple[int, str]] = []
@@ -513,12 +539,13 @@ def _build_blocks(lines: list[Line]) -> list[Block]:
         if cur is not None:
             text = " ".join(cur["text"].split())
             if text:
-                blocks.append(Block(cur["kind"], text, tuple(s for _, s in section), cur["page"]))
+                blocks.append(Block(cur["kind"], text, tuple(s for _, s in section), cur["page"], cur.get("level", 0)))
         cur = None
 
     prev: Line | None = None
     skip_until = 0
     last_table: Line | None = None  # header row of the last table, for tables running over a page break
+    open_heading: Line | None = None  # the last line of the heading just read (it may wrap)
     for idx, ln in enumerate(lines):
         if idx < skip_until:
             continue
@@ -548,24 +575,36 @@ def _build_blocks(lines: list[Line]) -> list[Block]:
                 gap_break = (prev.bottom - ln.top) > max(gap_normal * 1.8, gap_normal + 3)
         big = bool(ln.size and body and ln.size >= body * 1.25)
         heading = match_heading(text)
+        if (heading is not None and not big and match_list_item(text) is not None
+                and ln.left is not None and text_left is not None and ln.left > text_left + 2):
+            heading = None  # an indented enumerated line ("1. Planung …") is a list item
         if heading is None and big and len(text) <= 110 and not text.endswith((".", ",", ";")):
             level = heading_sizes.index(round(ln.size, 1)) + 1 if round(ln.size, 1) in heading_sizes else 1
             heading = (level, text)
-        if heading is not None and cur is not None and cur["kind"] == "heading" and not gap_break and big:
-            # A long heading wrapped over two lines.
-            cur["text"] += " " + text
-            section[-1] = (section[-1][0], " ".join(cur["text"].split()))
+        if (open_heading is not None and prev is open_heading and blocks and blocks[-1].kind == "heading"
+                and not gap_break and ln.page == prev.page and match_list_item(text) is None
+                and (heading is None or big) and _wrapped(prev, ln, text_right)):
+            # A long heading wrapped over two lines: the first line reached the margin,
+            # the second has the heading's font size.
+            last = blocks[-1]
+            title = last.text + " " + text
+            section[-1] = (section[-1][0], title)
+            blocks[-1] = Block("heading", title, tuple(s for _, s in section), last.page, last.level)
+            open_heading = ln
             prev = ln
             continue
+        open_heading = None
+        no_geometry_heading = ln.top is None and len(text) <= 0.75 * full_len
         if heading is not None and (gap_break or prev is None or _ends_block(prev, text_right) or big or cur is None
-                                    or cur["kind"] == "heading"):
+                                    or cur["kind"] == "heading" or _left_of_item(ln, cur) or no_geometry_heading):
             flush()
             level, title = heading
             while section and section[-1][0] >= level:
                 section.pop()
             section.append((level, title))
-            cur = {"kind": "heading", "text": title, "page": ln.page, "left": ln.left}
+            cur = {"kind": "heading", "text": title, "page": ln.page, "left": ln.left, "level": level}
             flush()
+            open_heading = ln
             prev = ln
             continue
         item = match_list_item(text)
@@ -577,8 +616,8 @@ def _build_blocks(lines: list[Line]) -> list[Block]:
                    "page": ln.page, "left": ln.left}
             prev = ln
             continue
-        if cur is not None and not gap_break and not _starts_new_paragraph(prev, ln, cur, text_right, text_left):
-            if cur["text"].endswith(tuple(_LINE_END_HYPHENS)) and len(cur["text"]) > 1 and cur["text"][-2].isalpha():
+        if cur is not None and not gap_break and not _starts_new_paragraph(prev, ln, cur, text_right, text_left, full_len):
+            if cur["text"].endswith(tuple(_LINE_END_HYPHENS)) and len(cur["text"]) > 1 and cur["text"][-2].isalnum():
                 cur["text"] = _join_hyphenated(cur["text"], text, vocab)
             else:
                 cur["text"] += " " + text
@@ -613,7 +652,13 @@ def _table_end(lines: list[Line], start: int, text_left: float | None, text_righ
             if ln.left < first_col - 3 or width > 0.6 * full or ln.left > last_col + 150:
                 break
         end += 1
-    # Trailing non-cell lines after the last row that start at the left margin are text.
+    # Trailing non-cell lines below the lowest rule under the header row (a ruled
+    # table's bottom border) are text after the table, not wrapped cells. One rule
+    # alone may just underline the header, so it takes two.
+    below = [y for y in head.rules if head.bottom is not None and y < head.bottom]
+    if len(below) >= 2:
+        last = max(k for k in range(start, end) if lines[k].cells)
+        end = next((k for k in range(last + 1, end) if (lines[k].top or 0) < min(below)), end)
     return end
 
 
@@ -732,6 +777,16 @@ def _row_text(header: list[str], cells: list[str]) -> str:
     return "; ".join(f"{h}: {c}" if h else c for h, c in zip(header, cells) if c)
 
 
+def _wrapped(prev: Line, ln: Line, text_right: float | None) -> bool:
+    """Whether ``ln`` continues the heading line ``prev`` (same size, previous line ran to the margin)."""
+    if prev.right is None or text_right is None or prev.size is None or ln.size is None:
+        return False
+    if not (prev.right >= text_right - 60 and abs(prev.size - ln.size) < 0.5 and not prev.text.rstrip().endswith(".")):
+        return False
+    # A full-width line at body size is more likely the first line of a paragraph.
+    return ln.right is not None and ln.right < text_right - 40
+
+
 def _ends_block(prev: Line, text_right: float | None) -> bool:
     """Whether the previous line looks like the last line of its block."""
     t = prev.text.rstrip()
@@ -743,13 +798,15 @@ def _ends_block(prev: Line, text_right: float | None) -> bool:
 
 
 def _starts_new_paragraph(prev: Line | None, ln: Line, cur: dict, text_right: float | None,
-                          text_left: float | None) -> bool:
+                          text_left: float | None, full_len: float = 80) -> bool:
     if prev is None:
         return True
     if cur["kind"] == "heading":
         return True
     if cur["kind"] == "list_item":
         # Continuation lines of a list item are indented past the left margin.
+        if _left_of_item(ln, cur):
+            return True
         if ln.left is not None and text_left is not None:
             return ln.left <= text_left + 2 and _ends_block(prev, text_right)
         return _ends_block(prev, text_right)
@@ -758,13 +815,16 @@ def _starts_new_paragraph(prev: Line | None, ln: Line, cur: dict, text_right: fl
         return _ends_block(prev, text_right) and prev.right is not None
     if prev.right is None:
         # No geometry: a short previous line that closes a sentence ends the paragraph.
-        return prev.text.rstrip().endswith(_SENTENCE_END) and len(prev.text) < 0.7 * _typical_len(cur)
+        return prev.text.rstrip().endswith(_SENTENCE_END) and len(prev.text) < 0.8 * full_len
     return _ends_block(prev, text_right)
 
 
-def _typical_len(cur: dict) -> int:
-    # Without geometry we estimate a full line as ~80 characters.
-    return 80
+def _left_of_item(ln: Line, cur: dict | None) -> bool:
+    """Whether ``ln`` starts left of the current list item's (indented) marker, so the list has ended."""
+    return (
+        cur is not None and cur["kind"] == "list_item" and ln.left is not None and cur["left"] is not None
+        and ln.left < cur["left"] - 2
+    )
 
 
 def _title(meta_title: str, blocks: list[Block], pages: list[list[Line]], path: Path) -> str:

@@ -1,5 +1,44 @@
-"""The German language layer: one spaCy pipeline for the whole toolkit."""
+"""The German language layer: spaCy pipeline, lemmas, compounds, stop words, normalisation.
 
-from insek_nlp.text.pipeline import german_pipeline, split_sentences
+Importing this package loads nothing heavy: spaCy and the lookup tables of
+``spacy-lookups-data`` load on first use (a few seconds, once per process).
+"""
 
-__all__ = ["german_pipeline", "split_sentences"]
+from insek_nlp.text.compounds import (
+    CompoundSplitter,
+    TermMatch,
+    TermMatcher,
+    compound_lemma,
+    split_compound,
+)
+from insek_nlp.text.normalize import NormalizedText, fold_umlauts, match_key, normalize_text, strip_gender
+from insek_nlp.text.pipeline import (
+    Token,
+    display_lemma,
+    german_pipeline,
+    lemmatize,
+    lemmatize_many,
+    split_sentences,
+)
+from insek_nlp.text.stopwords import STOPWORDS, is_stopword
+
+__all__ = [
+    "STOPWORDS",
+    "CompoundSplitter",
+    "NormalizedText",
+    "TermMatch",
+    "TermMatcher",
+    "Token",
+    "compound_lemma",
+    "display_lemma",
+    "fold_umlauts",
+    "german_pipeline",
+    "is_stopword",
+    "lemmatize",
+    "lemmatize_many",
+    "match_key",
+    "normalize_text",
+    "split_compound",
+    "split_sentences",
+    "strip_gender",
+]

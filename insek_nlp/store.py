@@ -113,6 +113,20 @@ _MIGRATIONS: list[str] = [
         PRIMARY KEY (embedder, text_hash)
     ) WITHOUT ROWID;
     """,
+    # 3: theme scores per analysis run
+    """
+    CREATE TABLE theme_scores (
+        run_id      INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        taxonomy    TEXT NOT NULL,
+        target_type TEXT NOT NULL,
+        target_id   TEXT NOT NULL,
+        theme_id    TEXT NOT NULL,
+        score       REAL NOT NULL,
+        evidence    TEXT NOT NULL DEFAULT '{}',
+        PRIMARY KEY (run_id, taxonomy, target_type, target_id, theme_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX theme_scores_target ON theme_scores (taxonomy, target_type, target_id);
+    """,
 ]
 
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -469,6 +483,35 @@ class Store:
             with self.transaction() as conn:
                 conn.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?)", rows)
         return len(rows)
+
+    # ------------------------------------------------------------------ theme scores
+
+    def put_theme_scores(self, run_id: int, taxonomy: str, rows: Iterable[tuple[str, str, str, float, dict]]) -> int:
+        """Store ``(target_type, target_id, theme_id, score, evidence)`` rows of one run."""
+        data = [(run_id, taxonomy, t, i, th, float(sc), json.dumps(ev, ensure_ascii=False)) for t, i, th, sc, ev in rows]
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM theme_scores WHERE run_id = ? AND taxonomy = ?", (run_id, taxonomy))
+            conn.executemany("INSERT INTO theme_scores VALUES (?,?,?,?,?,?,?)", data)
+        return len(data)
+
+    def latest_theme_run(self, taxonomy: str) -> int | None:
+        row = self.conn.execute(
+            "SELECT MAX(s.run_id) FROM theme_scores s JOIN runs r ON r.id = s.run_id "
+            "WHERE s.taxonomy = ? AND r.status = 'finished'", (taxonomy,)).fetchone()
+        return row[0] if row and row[0] is not None else None
+
+    def theme_scores(self, run_id: int, taxonomy: str, target_type: str | None = None
+                     ) -> dict[str, dict[str, tuple[float, dict]]]:
+        """``target_id → theme_id → (score, evidence)`` for one run."""
+        sql = "SELECT target_id, theme_id, score, evidence FROM theme_scores WHERE run_id = ? AND taxonomy = ?"
+        args: list[Any] = [run_id, taxonomy]
+        if target_type:
+            sql += " AND target_type = ?"
+            args.append(target_type)
+        out: dict[str, dict[str, tuple[float, dict]]] = {}
+        for tid, theme, score, ev in self.conn.execute(sql, args):
+            out.setdefault(tid, {})[theme] = (score, json.loads(ev))
+        return out
 
     # ------------------------------------------------------------------ summary
 

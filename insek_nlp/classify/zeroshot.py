@@ -37,6 +37,14 @@ W_DESCRIPTION = 1.0
 W_EXAMPLES = 1.0
 W_TERMS = 0.12
 TEMPERATURE = 0.05  # softmax temperature for single-label probabilities
+# Multi-label (draft passages): a theme is likely when its semantic score stands
+# out from the text's median over all themes by MULTI_OFFSET; a matched term of
+# the theme lowers that bar by TERM_BONUS. On Fachkonzept-style passages the
+# vocabulary is the more reliable signal, the embedding alone only decides when
+# the passage is very clearly about the theme.
+MULTI_OFFSET = 0.34
+TERM_BONUS = 0.14
+MULTI_SCALE = 0.03
 
 
 def _first_sentence(text: str) -> str:
@@ -143,8 +151,8 @@ class ZeroShotClassifier:
                 out.setdefault(self.classes_[k], []).append(m)
         return out
 
-    def raw_scores(self, texts: Sequence[str], E: np.ndarray) -> np.ndarray:
-        """The combined raw score per text and theme (before calibration)."""
+    def _signals(self, texts: Sequence[str], E: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Semantic score (description + examples) and term evidence per text and theme."""
         k = len(self.classes_)
         sim_desc = E @ self.desc_vectors_.T
         sim_ex = np.zeros((len(texts), k), dtype=np.float32)
@@ -159,26 +167,28 @@ class ZeroShotClassifier:
         for i, text in enumerate(texts):
             seen: dict[int, set[str]] = {}
             for m in self.matcher_.find(text, overlapping=True):
-                owners = self.term_owner_.get(m.term.casefold(), ())
-                for j in owners:
+                for j in self.term_owner_.get(m.term.casefold(), ()):
                     seen.setdefault(j, set()).add(m.term.casefold())
             for j, found in seen.items():
                 # Distinct terms, diminishing: the third term adds less than the first.
-                weight = sum(1.0 / len(self.term_owner_[t]) for t in found)
-                terms[i, j] = math.log1p(weight)
-        return W_DESCRIPTION * sim_desc + W_EXAMPLES * sim_ex + W_TERMS * terms
+                terms[i, j] = math.log1p(sum(1.0 / len(self.term_owner_[t]) for t in found))
+        return W_DESCRIPTION * sim_desc + W_EXAMPLES * sim_ex, terms
+
+    def raw_scores(self, texts: Sequence[str], E: np.ndarray) -> np.ndarray:
+        """The combined raw score per text and theme (before calibration)."""
+        semantic, terms = self._signals(texts, E)
+        return semantic + W_TERMS * terms
 
     def _prior_proba(self, texts: list[str], E: np.ndarray) -> np.ndarray:
-        raw = self.raw_scores(texts, E)
+        semantic, terms = self._signals(texts, E)
         if not self.multi_label:
-            z = raw / TEMPERATURE
+            z = (semantic + W_TERMS * terms) / TEMPERATURE
             z -= z.max(axis=1, keepdims=True)
             p = np.exp(z)
             return p / p.sum(axis=1, keepdims=True)
-        # Multi-label: a theme is likely when it stands out from the text's own
-        # average score by a margin (robust to texts that are similar to everything).
-        centred = raw - np.median(raw, axis=1, keepdims=True)
-        return 1.0 / (1.0 + np.exp(-(centred - 0.12) / 0.03))
+        centred = semantic - np.median(semantic, axis=1, keepdims=True)
+        margin = centred + TERM_BONUS * (terms > 0) - MULTI_OFFSET
+        return 1.0 / (1.0 + np.exp(-margin / MULTI_SCALE))
 
     def predict_proba(self, texts: Sequence[str], *, vectors: np.ndarray | None = None) -> np.ndarray:
         texts = list(texts)

@@ -151,3 +151,29 @@ def run_themes(store: Store, run_id: int, taxonomy: Taxonomy, embedder, *, seed:
     store.put_theme_scores(run_id, taxonomy.id, rows)
     return {"taxonomy": taxonomy.id, "taxonomy_sha256": taxonomy.sha256, "items": len(items),
             "uncertain": uncertain, **info}
+
+
+def next_suggestions(store: Store, taxonomy: Taxonomy, embedder, *, k: int = 10, kind: str | None = None,
+                     run_id: int | None = None) -> list[tuple[Item, dict[str, float]]]:
+    """The items a reviewer should label next ("Nächste Vorschläge"), with their current scores.
+
+    Active learning over the latest run's scores: the most uncertain items,
+    spread over the embedding space, preferring themes with few reviewer
+    labels. Items already reviewed are never suggested.
+    """
+    from insek_nlp.classify.active import select_batch
+
+    run_id = run_id or store.latest_theme_run(taxonomy.id)
+    items = [it for it in project_items(store, include_previous_versions=False) if kind is None or it.kind == kind]
+    if not items or run_id is None:
+        return []
+    reviewed = reviewed_labels(store, taxonomy)
+    classes = list(taxonomy.ids)
+    scores = {**store.theme_scores(run_id, taxonomy.id, "passage"), **store.theme_scores(run_id, taxonomy.id, "comment")}
+    P = np.array([[scores.get(it.id, {}).get(c, (0.0, {}))[0] for c in classes] for it in items], dtype=float)
+    pool = [i for i, it in enumerate(items) if theme_label_key(it.kind, it.id) not in reviewed]
+    counts = np.array([sum(c in labs for labs in reviewed.values()) for c in classes], dtype=float)
+    vectors = embedder.encode([it.text for it in items])
+    chosen = select_batch(P, pool, k, vectors=vectors, labelled_counts=counts, multi_label=True)
+    return [(items[i], {c: float(P[i, j]) for j, c in enumerate(classes) if P[i, j] >= STORE_MIN_SCORE})
+            for i in chosen]

@@ -97,7 +97,8 @@ def _check_dir(path: str | os.PathLike[str]) -> Path:
         )
     if not any((p / m).is_file() for m in _MARKERS):
         raise InputError(
-            f"Der Ordner {str(path)!r} enthält kein sentence-transformers-Modell (modules.json oder config.json fehlt).",
+            f"Der Ordner {str(path)!r} enthält kein sentence-transformers-Modell "
+            "(modules.json oder config.json fehlt).",
             hint="Bitte den Ordner angeben, in dem die Modelldateien direkt liegen.",
         )
     return p.resolve()

@@ -40,7 +40,7 @@ from typing import Any, ContextManager, Sequence
 import numpy as np
 
 from insek_nlp.embed.base import check_batch_size, check_texts
-from insek_nlp.errors import DependencyError
+from insek_nlp.errors import DependencyError, InputError
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def _missing() -> DependencyError:
 class USEmEmbedder:
     """Multilingual Universal Sentence Encoder v3: 512-dim vectors, German supported.
 
-    The model (about 100 MB in memory) is loaded once per process, on the
+    The model (about 120 MB in memory) is loaded once per process, on the
     first ``encode``, and shared by all instances.
 
     Args:
@@ -115,6 +115,10 @@ class USEmEmbedder:
         """
         texts = check_texts(texts)
         check_batch_size(batch_size)
+        if self.threads is not None and (
+            isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1
+        ):
+            raise InputError(f"Ungültige Thread-Zahl {self.threads!r}.", hint="Bitte eine ganze Zahl ab 1 oder None.")
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
         unique = list(dict.fromkeys(texts))

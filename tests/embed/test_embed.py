@@ -213,6 +213,11 @@ def test_usem_thread_count_does_not_change_vectors():
     np.testing.assert_allclose(one, two, atol=1e-6)
 
 
+def test_usem_rejects_a_bad_thread_count():
+    with pytest.raises(InputError, match="Thread-Zahl"):
+        USEmEmbedder(threads=0).encode(["Radweg"])
+
+
 def test_thread_chooser_takes_the_faster_count_and_retries_the_other():
     chooser = _ThreadChooser((2, 1), retry=3600)
     assert chooser.pick() == 2

@@ -234,8 +234,9 @@ def print_coverage(console, report, *, details: bool = False) -> None:
     table.add_row("[dim]unsicher (kein Thema)[/dim]", *[f"[dim]{report.uncertain[d.id]} von {report.totals[d.id]}[/dim]"
                                                        for d in docs])
     console.print(table)
-    console.print("stark = mind. 3 Abschnitte und 5 % des Dokuments; erwähnt = mind. ein Abschnitt oder "
-                  "Fachbegriff; fehlt = weder noch. Zahl = zugeordnete Abschnitte bzw. Beiträge.")
+    console.print("stark = mind. 3 Abschnitte und 5 % des Dokuments; erwähnt = mind. ein Abschnitt oder zwei "
+                  "verschiedene Fachbegriffe des Themas; fehlt = weder noch. Zahl = zugeordnete Abschnitte bzw. "
+                  "Beiträge.")
     for d in docs:
         if d.kind == "comments":
             continue
@@ -254,7 +255,8 @@ def print_coverage(console, report, *, details: bool = False) -> None:
                     where = f"S. {ref.page}, " if ref.page else ""
                     section = ref.section[-1] if ref.section else ""
                     terms = f" – Begriffe: {', '.join(ref.terms[:5])}" if ref.terms else ""
-                    console.print(f"  {theme.label[:30]}: {where}{section} ({ref.score:.2f}){terms}".replace(".", ",", 1))
+                    score = f"{ref.score:.2f}".replace(".", ",")  # only the score: "S. 3" and "2.1 …" keep their dots
+                    console.print(f"  {theme.label[:30]}: {where}{section} ({score}){terms}")
     for ch in report.changes:
         console.print(f"Änderung {ch.key} V{ch.old_version}→V{ch.new_version}: {tax.theme(ch.theme_id).label}: "
                       f"{ch.old_n}→{ch.new_n} Abschnitte ({ch.old_level}→{ch.new_level})")

@@ -56,6 +56,7 @@ def select_batch(
     V = vectors[cand]
     chosen = [0]
     dist = 1.0 - V @ V[0]
+    dist[0] = -np.inf  # identical vectors (copy-paste texts) must not pick the first item twice
     while len(chosen) < k:
         nxt = int(np.argmax(dist))
         chosen.append(nxt)

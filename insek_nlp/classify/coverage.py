@@ -7,7 +7,10 @@ strength (mean score of its three strongest passages), the strongest passages
 with page and section, and a level:
 
 - ``stark`` (strong): at least 3 passages and at least 5 % of the document;
-- ``erwähnt`` (mentioned): at least one or two passages;
+- ``erwähnt`` (mentioned): at least one passage, or at least two different
+  terms of the theme in the document (a draft that speaks of
+  "Klimaanpassungsmaßnahmen" and "Hitzeinseln" does not miss the theme; one
+  stray term is not enough);
 - ``fehlt`` (missing): neither.
 
 Gaps are the themes a document does not address (``fehlt``) or only mentions.
@@ -87,10 +90,13 @@ class CoverageReport:
                 if self.cells[(doc_id, t.id)].level != "stark"]
 
 
+MENTION_MIN_TERMS = 2
+
+
 def _level(n: int, share: float, has_terms: bool) -> Level:
     if n >= STRONG_MIN_PASSAGES and share >= STRONG_MIN_SHARE:
         return "stark"
-    if n >= 1:
+    if n >= 1 or has_terms:
         return "erwähnt"
     return "fehlt"
 
@@ -129,11 +135,10 @@ def coverage(store: Store, taxonomy: Taxonomy, *, run_id: int | None = None, inc
                               if max((s for s, _ in scores.get(uid, {}).values()), default=0.0) < THEME_THRESHOLD)
         for theme in taxonomy:
             assigned = []
-            has_terms = False
+            doc_terms: set[str] = set()
             for uid, text, page, section in units:
                 sc, ev = scores.get(uid, {}).get(theme.id, (0.0, {}))
-                if ev.get("terms"):
-                    has_terms = True
+                doc_terms.update(t[0].casefold() for t in ev.get("terms", []))
                 if sc >= THEME_THRESHOLD:
                     terms = tuple(dict.fromkeys(t[3] for t in ev.get("terms", [])))
                     assigned.append(PassageRef(uid, sc, text, page, tuple(section), terms))
@@ -142,7 +147,7 @@ def coverage(store: Store, taxonomy: Taxonomy, *, run_id: int | None = None, inc
             share = n / len(units) if units else 0.0
             strength = sum(r.score for r in assigned[:TOP_PASSAGES]) / TOP_PASSAGES if assigned else 0.0
             cells[(d.id, theme.id)] = CoverageCell(d.id, theme.id, n, round(share, 4), round(strength, 3),
-                                                   _level(n, share, has_terms), tuple(assigned[:TOP_PASSAGES]))
+                                                   _level(n, share, len(doc_terms) >= MENTION_MIN_TERMS), tuple(assigned[:TOP_PASSAGES]))
     changes = []
     for old in previous:
         new = next((d for d in docs if d.key == old.key), None)

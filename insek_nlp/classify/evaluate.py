@@ -240,11 +240,18 @@ def _active(train, test_data, V_train, V_test, classes, multi, cv, budget, seed_
         splits = [(np.arange(len(train)), None)]
     else:
         splits = [(tr, te) for tr, te in _folds(train, cv, seed)]
+    # The reviewer cannot label more than the pool holds: the curve must not claim larger sizes.
+    pool_n = min(len(tr) for tr, _ in splits)
+    if budget > pool_n:
+        log.info("active: budget %d capped to the pool size %d", budget, pool_n)
+        budget = pool_n
+        seed_size = min(seed_size, budget)
     sizes = list(range(seed_size, budget + 1, step))
     if sizes[-1] != budget:
         sizes.append(budget)
     sums: dict[str, np.ndarray] = {"active": np.zeros((len(sizes), 2)), "random": np.zeros((len(sizes), 2))}
-    last_scores = None
+    final_gold: list = []  # last active round, pooled over all splits (per_label covers every test item)
+    final_pred: list = []
     for tr, te in splits:
         if te is None:
             pool_texts, pool_labels, Vp = list(train.texts), list(train.labels), V_train
@@ -285,7 +292,8 @@ def _active(train, test_data, V_train, V_test, classes, multi, cv, budget, seed_
                 sc = _scores(eval_labels, pred, classes)
                 sums[strategy][r] += (sc["macro_f1"], sc["micro_f1"])
                 if strategy == "active" and r == len(sizes) - 1:
-                    last_scores = sc
+                    final_gold += eval_labels
+                    final_pred += pred
                 if clf is None and strategy == "active" and r + 1 < len(sizes):
                     # Without a model yet, the next batch is random.
                     clf = _RandomScorer(len(classes))
@@ -295,7 +303,7 @@ def _active(train, test_data, V_train, V_test, classes, multi, cv, budget, seed_
     random_curve = [{"labels": s, "macro_f1": round(float(m / n), 4), "micro_f1": round(float(u / n), 4)}
                     for s, (m, u) in zip(sizes, sums["random"])]
     final = {"macro_f1": curve[-1]["macro_f1"], "micro_f1": curve[-1]["micro_f1"],
-             "per_label": last_scores["per_label"] if last_scores else {}}
+             "per_label": _scores(final_gold, final_pred, classes)["per_label"]}
     n_test = len(test_data) if test_data is not None else len(train)
     return curve, random_curve, budget, n_test, final
 

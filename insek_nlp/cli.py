@@ -283,6 +283,16 @@ def cmd_evaluate_classify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate_places(args: argparse.Namespace) -> int:
+    import json
+
+    from insek_nlp.places.evaluate import evaluate_places, format_evaluation
+
+    result = evaluate_places(args.data, details=args.details)
+    print(json.dumps(result, ensure_ascii=False) if args.json else format_evaluation(result))
+    return 0
+
+
 def _print_evaluation(result: dict, as_json: bool) -> None:
     import json
 
@@ -392,6 +402,13 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--cache", metavar="ORDNER", help="Cache für Satzvektoren (Standard ~/.cache/insek-nlp)")
     e.add_argument("--json", action="store_true", help="Ergebnis als ein JSON-Objekt")
     e.set_defaults(func=cmd_evaluate_classify)
+
+    e = ev.add_parser("places", help="Ortserkennung (Ortsteile, Stadtbezirke) bewerten")
+    e.add_argument("--data", required=True, metavar="DATEI.jsonl",
+                   help='JSONL: {"text", "ortsteile": […], "stadtbezirke": […]} mit amtlichen Namen, optional "ort"')
+    e.add_argument("--details", action="store_true", help="auch die falsch erkannten Zeilen ausgeben")
+    e.add_argument("--json", action="store_true", help="Ergebnis als ein JSON-Objekt")
+    e.set_defaults(func=cmd_evaluate_places)
 
     s = sub.add_parser("demo", help="den mitgelieferten Demo-Korpus einlesen und zusammenfassen")
     s.add_argument("--project", default="demo-project", metavar="ORDNER", help="Projektordner (Standard: demo-project)")

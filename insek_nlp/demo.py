@@ -78,8 +78,11 @@ def run_demo(project: Path, *, console: Any | None = None, corpus: Path | None =
         if console is not None:
             from insek_nlp.cli import print_coverage, print_run
 
+            from insek_nlp.cli import print_participation
+
             print_run(console, manifest)
             print_coverage(console, report)
+            print_participation(console, store, manifest["run_id"])
     return summary
 
 

@@ -66,6 +66,9 @@ def run_analysis(
         stages = {}
         for tax in taxs:
             stages[f"themes:{tax.id}"] = run_themes(store, run_id, tax, emb, seed=seed, progress=progress)
+        from insek_nlp.participation.stage import run_participation
+
+        stages["participation"] = run_participation(store, run_id, emb, seed=seed, progress=progress)
         manifest["stages"] = stages
         manifest["embedding_cache"] = {"hits": getattr(emb, "hits", None), "misses": getattr(emb, "misses", None)}
         manifest["run_id"] = run_id

@@ -127,6 +127,43 @@ _MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     CREATE INDEX theme_scores_target ON theme_scores (taxonomy, target_type, target_id);
     """,
+    # 4: participation results per run: concerns, duplicate groups, places
+    """
+    CREATE TABLE concerns (
+        run_id     INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        concern_id TEXT NOT NULL,
+        parent_id  TEXT,
+        size       INTEGER NOT NULL,
+        key_terms  TEXT NOT NULL DEFAULT '[]',
+        title      TEXT NOT NULL DEFAULT '',
+        representative TEXT,
+        PRIMARY KEY (run_id, concern_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE concern_members (
+        run_id     INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        comment_id TEXT NOT NULL,
+        concern_id TEXT NOT NULL,
+        sub_id     TEXT,
+        PRIMARY KEY (run_id, comment_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE duplicate_groups (
+        run_id      INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        group_id    INTEGER NOT NULL,
+        kind        TEXT NOT NULL,
+        template_id TEXT NOT NULL,
+        members     TEXT NOT NULL,
+        similarity  REAL NOT NULL,
+        PRIMARY KEY (run_id, group_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE item_places (
+        run_id       INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        target_type  TEXT NOT NULL,
+        target_id    TEXT NOT NULL,
+        ortsteile    TEXT NOT NULL,
+        stadtbezirke TEXT NOT NULL,
+        PRIMARY KEY (run_id, target_type, target_id)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -512,6 +549,56 @@ class Store:
         for tid, theme, score, ev in self.conn.execute(sql, args):
             out.setdefault(tid, {})[theme] = (score, json.loads(ev))
         return out
+
+    # ------------------------------------------------------------------ participation results
+
+    def put_participation(self, run_id: int, *, concerns: Sequence[tuple], members: Sequence[tuple],
+                          duplicates: Sequence[tuple], places: Sequence[tuple]) -> None:
+        """Store one run's concerns, memberships, duplicate groups and places (all or nothing)."""
+        with self.transaction() as conn:
+            for table in ("concerns", "concern_members", "duplicate_groups", "item_places"):
+                conn.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
+            conn.executemany("INSERT INTO concerns VALUES (?,?,?,?,?,?,?)",
+                             [(run_id, c, p, n, json.dumps(list(k), ensure_ascii=False), t, r)
+                              for c, p, n, k, t, r in concerns])
+            conn.executemany("INSERT INTO concern_members VALUES (?,?,?,?)", [(run_id, *m) for m in members])
+            conn.executemany("INSERT INTO duplicate_groups VALUES (?,?,?,?,?,?)",
+                             [(run_id, g, k, t, json.dumps(list(ms), ensure_ascii=False), sim)
+                              for g, k, t, ms, sim in duplicates])
+            conn.executemany("INSERT INTO item_places VALUES (?,?,?,?,?)",
+                             [(run_id, tt, ti, json.dumps(list(o), ensure_ascii=False),
+                               json.dumps(list(b), ensure_ascii=False)) for tt, ti, o, b in places])
+
+    def latest_participation_run(self) -> int | None:
+        row = self.conn.execute(
+            "SELECT MAX(c.run_id) FROM item_places c JOIN runs r ON r.id = c.run_id WHERE r.status = 'finished'"
+        ).fetchone()
+        return row[0] if row and row[0] is not None else None
+
+    def concerns(self, run_id: int) -> list[dict[str, Any]]:
+        rows = self.conn.execute("SELECT * FROM concerns WHERE run_id = ? ORDER BY size DESC, "
+                                 "CAST(concern_id AS REAL), concern_id", (run_id,)).fetchall()
+        return [{"id": r["concern_id"], "parent": r["parent_id"], "size": r["size"],
+                 "key_terms": json.loads(r["key_terms"]), "title": r["title"], "representative": r["representative"]}
+                for r in rows]
+
+    def concern_members(self, run_id: int) -> dict[str, tuple[str, str | None]]:
+        return {r[0]: (r[1], r[2]) for r in self.conn.execute(
+            "SELECT comment_id, concern_id, sub_id FROM concern_members WHERE run_id = ?", (run_id,))}
+
+    def duplicate_groups(self, run_id: int) -> list[dict[str, Any]]:
+        return [{"id": r["group_id"], "kind": r["kind"], "template": r["template_id"],
+                 "members": json.loads(r["members"]), "similarity": r["similarity"]}
+                for r in self.conn.execute("SELECT * FROM duplicate_groups WHERE run_id = ? ORDER BY group_id",
+                                           (run_id,)).fetchall()]
+
+    def item_places(self, run_id: int, target_type: str | None = None) -> dict[str, tuple[list[str], list[str]]]:
+        sql = "SELECT target_id, ortsteile, stadtbezirke FROM item_places WHERE run_id = ?"
+        args: list[Any] = [run_id]
+        if target_type:
+            sql += " AND target_type = ?"
+            args.append(target_type)
+        return {r[0]: (json.loads(r[1]), json.loads(r[2])) for r in self.conn.execute(sql, args)}
 
     # ------------------------------------------------------------------ summary
 

@@ -1,0 +1,58 @@
+"""The participation stage inside an analysis run: stored concerns, campaigns, places."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from insek_nlp.ingest import ingest
+from insek_nlp.pipeline import run_analysis
+from insek_nlp.store import Store
+
+CAMPAIGN = ("Ich spreche mich gegen die Bebauung der Rietzschke-Aue an der Torgauer Straße aus. Die Aue ist für "
+            "das Stadtklima im Leipziger Osten unverzichtbar und muss frei bleiben.")
+
+
+def _csv(path: Path) -> Path:
+    rows = ["Nr;Titel;Beitrag;Ortsteil"]
+    for i in range(8):
+        rows.append(f"K{i};Aue retten;{CAMPAIGN} Gruß {'!' * (i % 2)};Paunsdorf")
+    topics = [
+        ("Radweg", "Der Radweg in der Karl-Liebknecht-Straße ist viel zu schmal und ständig zugeparkt.", "Südvorstadt"),
+        ("Bäume", "In der Eisenbahnstraße fehlen Bäume, im Sommer ist es unerträglich heiß.", "Volkmarsdorf"),
+        ("Mieten", "Die Mieten in Connewitz steigen so stark, dass Familien wegziehen müssen.", ""),
+        ("Schule", "Die Grundschule in Grünau braucht dringend mehr Platz und eine neue Turnhalle.", "Grünau"),
+    ]
+    extras = ["Seit Jahren ärgert mich das.", "Bitte endlich handeln!", "Meine Nachbarn sehen das genauso.",
+              "Das betrifft vor allem ältere Menschen.", "Kinder sind besonders gefährdet.",
+              "Ich wohne seit 1998 hier und sehe keine Besserung."]
+    for i in range(24):
+        title, text, ort = topics[i % 4]
+        rows.append(f"T{i};{title};{extras[i % 6]} {text} {extras[(i * 5 + 1) % 6]};{ort}")
+    path.write_text("\n".join(rows), encoding="utf-8")
+    return path
+
+
+def test_run_stores_campaign_concerns_and_places(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "p") as store:
+        ingest([_csv(tmp_path / "beitraege.csv")], store)
+        manifest = run_analysis(store, embedder="hashing")
+        stage = manifest["stages"]["participation"]
+        run_id = manifest["run_id"]
+        assert stage["comments"] == 32
+        groups = store.duplicate_groups(run_id)
+        ids = {c.id: c.external_id for c in store.comments()}
+        campaign = [g for g in groups if g["kind"] == "Kampagne" and ids[g["template"]].startswith("K")]
+        assert len(campaign) == 1 and sorted(ids[m] for m in campaign[0]["members"]) == [f"K{i}" for i in range(8)]
+        assert stage["n_distinct_voices"] <= 32 - 7
+        members = store.concern_members(run_id)
+        assert len(members) == 32
+        concerns = store.concerns(run_id)
+        assert sum(c["size"] for c in concerns if c["parent"] is None) == 32
+        assert all(c["key_terms"] for c in concerns if c["parent"] is None and c["id"] != "-1")
+        places = store.item_places(run_id, "comment")
+        by_text = {c.external_id: places[c.id] for c in store.comments()}
+        assert by_text["K0"] == (["Paunsdorf"], ["Ost"])
+        assert "Connewitz" in by_text["T2"][0]
+        # Same input, same results.
+        again = run_analysis(store, embedder="hashing")
+        assert store.concern_members(again["run_id"]) == members

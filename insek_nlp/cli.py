@@ -215,17 +215,26 @@ def print_participation(console, store, run_id: int, *, top: int = 12) -> None:
     from insek_nlp.places import Gazetteer
 
     concerns = [c for c in store.concerns(run_id) if c["parent"] is None]
+    summaries = store.concern_summaries(run_id)
     if concerns:
         table = Table(title="Anliegen der Bürgerbeiträge (größte zuerst)")
-        for col in ("Nr.", "Beiträge", "Schlüsselbegriffe", "typischer Beitrag"):
+        for col in ("Nr.", "Beiträge", "Schlüsselbegriffe", "typischer Beitrag", "Antwort im Entwurf"):
             table.add_column(col, overflow="fold")
         for c in [c for c in concerns if c["id"] != "-1"][:top]:
-            table.add_row(c["id"], _fmt_int(c["size"]), " · ".join(c["key_terms"]), c["title"][:70])
+            links = summaries.get(c["id"], {}).get("linked_passages", [])
+            answer = (f"{links[0]['document']}, S. {links[0]['page']}, "
+                      f"{links[0]['section'][-1] if links[0]['section'] else ''}" if links else "[red]keine[/red]")
+            table.add_row(c["id"], _fmt_int(c["size"]), " · ".join(c["key_terms"]), c["title"][:60], answer)
         rest = next((c for c in concerns if c["id"] == "-1"), None)
         console.print(table)
         n_main = sum(1 for c in concerns if c["id"] != "-1")
         console.print(f"{_fmt_int(n_main)} Anliegen; nicht zugeordnet: {_fmt_int(rest['size'] if rest else 0)} "
                       "Beiträge.")
+        unanswered = [c for c in concerns if c["id"] != "-1"
+                      and not summaries.get(c["id"], {}).get("linked_passages")]
+        if unanswered:
+            console.print("[red]Anliegen, auf die kein Entwurf antwortet:[/red] " + "; ".join(
+                f"{c['id']} ({' · '.join(c['key_terms'][:3])}, {_fmt_int(c['size'])} Beiträge)" for c in unanswered))
     groups = store.duplicate_groups(run_id)
     campaigns = [g for g in groups if g["kind"] == "Kampagne"]
     external = {c.id: (c.external_id or f"Zeile {c.row}") for c in store.comments()} if campaigns else {}

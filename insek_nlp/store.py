@@ -164,6 +164,15 @@ _MIGRATIONS: list[str] = [
         PRIMARY KEY (run_id, target_type, target_id)
     ) WITHOUT ROWID;
     """,
+    # 5: concern summaries (quotes, counts, places, time span, themes, linked draft passages)
+    """
+    CREATE TABLE concern_summaries (
+        run_id     INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        concern_id TEXT NOT NULL,
+        summary    TEXT NOT NULL,
+        PRIMARY KEY (run_id, concern_id)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -568,6 +577,16 @@ class Store:
             conn.executemany("INSERT INTO item_places VALUES (?,?,?,?,?)",
                              [(run_id, tt, ti, json.dumps(list(o), ensure_ascii=False),
                                json.dumps(list(b), ensure_ascii=False)) for tt, ti, o, b in places])
+
+    def put_concern_summaries(self, run_id: int, summaries: dict[str, dict]) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM concern_summaries WHERE run_id = ?", (run_id,))
+            conn.executemany("INSERT INTO concern_summaries VALUES (?,?,?)",
+                             [(run_id, cid, json.dumps(s, ensure_ascii=False)) for cid, s in summaries.items()])
+
+    def concern_summaries(self, run_id: int) -> dict[str, dict]:
+        return {r[0]: json.loads(r[1]) for r in self.conn.execute(
+            "SELECT concern_id, summary FROM concern_summaries WHERE run_id = ?", (run_id,))}
 
     def latest_participation_run(self) -> int | None:
         row = self.conn.execute(

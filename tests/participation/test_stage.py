@@ -56,3 +56,25 @@ def test_run_stores_campaign_concerns_and_places(tmp_path: Path) -> None:
         # Same input, same results.
         again = run_analysis(store, embedder="hashing")
         assert store.concern_members(again["run_id"]) == members
+
+
+def test_concern_summaries_quote_count_and_link(tmp_path: Path) -> None:
+    draft = tmp_path / "entwurf.md"
+    draft.write_text("# 1 Radverkehr\n\nDer Radweg in der Karl-Liebknecht-Straße wird verbreitert und gegen "
+                     "Falschparker geschützt, damit Radfahrende sicher fahren können.\n", encoding="utf-8")
+    with Store.open(tmp_path / "p") as store:
+        ingest([_csv(tmp_path / "beitraege.csv"), draft], store)
+        manifest = run_analysis(store, embedder="hashing")
+        run_id = manifest["run_id"]
+        summaries = store.concern_summaries(run_id)
+        main = [c for c in store.concerns(run_id) if c["parent"] is None]
+        assert {c["id"] for c in main} == set(summaries)
+        for c in main:
+            s = summaries[c["id"]]
+            assert s["comments"] == c["size"]
+            assert 1 <= len(s["quotes"]) <= 3
+            texts = {x.full_text for x in store.comments()}
+            assert all(q["text"] in texts for q in s["quotes"])  # verbatim
+        campaign = next(s for s in summaries.values() if s["campaign_copies"] == 8)
+        assert len([q for q in campaign["quotes"] if "Rietzschke" in q["text"]]) == 1  # one quote per campaign
+        assert "concerns_without_answer" in manifest["stages"]["participation"]

@@ -13,6 +13,7 @@ from insek_nlp.participation.duplicates import (
     find_duplicate_groups,
 )
 
+from insek_nlp.participation.edits import merge_concerns, move_comment, rename_concern, split_concern
 from insek_nlp.participation.labels import ClusterLabel, cluster_labels, is_label_term
 
 __all__ = [
@@ -24,6 +25,10 @@ __all__ = [
     "evaluate_cluster",
     "is_label_term",
     "k_range",
+    "merge_concerns",
+    "move_comment",
+    "rename_concern",
+    "split_concern",
     "DuplicateFinder",
     "DuplicateGroup",
     "DuplicateKind",

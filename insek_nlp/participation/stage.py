@@ -53,14 +53,16 @@ def run_participation(store: Store, run_id: int, embedder, *, seed: int = 0,
             progress("Anliegen")
         E = embedder.encode(texts)
         clusterer = ConcernClusterer(seed=seed).fit(texts, vectors=E)
-        labels = np.asarray(clusterer.labels_)
-        subs = np.asarray(clusterer.sub_labels_)
+        from insek_nlp.participation.edits import apply_edits
+
+        edits = apply_edits(store, [c.id for c in comments], clusterer.labels_, clusterer.sub_labels_)
+        labels, subs = edits.labels, edits.subs
         titles = [c.title for c in comments]
         main_labels = cluster_labels(texts, labels, titles=titles, vectors=E)
         for cid, lab in sorted(main_labels.items()):
             size = int((labels == cid).sum())
             rep = comments[lab.representative_index].id if lab.representative_index >= 0 else None
-            concerns.append((str(cid), None, size, lab.key_terms, lab.title, rep))
+            concerns.append((str(cid), None, size, lab.key_terms, edits.names.get(int(cid), lab.title), rep))
             if cid < 0:
                 continue
             idx = np.flatnonzero(labels == cid)
@@ -86,7 +88,7 @@ def run_participation(store: Store, run_id: int, embedder, *, seed: int = 0,
     else:
         unanswered = 0
     return {"comments": len(comments), "empty": n_empty, "concerns": n_concerns, "unassigned": unassigned,
-            "concerns_without_answer": unanswered,
+            "concerns_without_answer": unanswered, "edits_skipped": len(edits.skipped) if len(comments) >= 2 else 0,
             "duplicate_groups": len(groups), **{k: v for k, v in counts.items() if isinstance(v, (int, float))}}
 
 

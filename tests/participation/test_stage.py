@@ -78,3 +78,40 @@ def test_concern_summaries_quote_count_and_link(tmp_path: Path) -> None:
         campaign = next(s for s in summaries.values() if s["campaign_copies"] == 8)
         assert len([q for q in campaign["quotes"] if "Rietzschke" in q["text"]]) == 1  # one quote per campaign
         assert "concerns_without_answer" in manifest["stages"]["participation"]
+
+
+def test_concern_edits_survive_a_rerun(tmp_path: Path) -> None:
+    from insek_nlp.participation.edits import merge_concerns, move_comment, rename_concern, split_concern
+
+    with Store.open(tmp_path / "p") as store:
+        ingest([_csv(tmp_path / "beitraege.csv")], store)
+        run1 = run_analysis(store, embedder="hashing")["run_id"]
+        members = store.concern_members(run1)
+        ext = {c.id: c.external_id for c in store.comments()}
+        by_ext = {v: k for k, v in ext.items()}
+        campaign_concern = members[by_ext["K0"]][0]
+        rename_concern(store, run1, campaign_concern, "Rietzschke-Aue freihalten", reviewer="a")
+        # Move one campaign copy into the concern of a school comment.
+        school = members[by_ext["T3"]][0]
+        move_comment(store, run1, by_ext["K7"], school, reviewer="b")
+        # Merge the Radweg concern into the Bäume concern, if they differ.
+        rad, baum = members[by_ext["T0"]][0], members[by_ext["T1"]][0]
+        if rad != baum:
+            merge_concerns(store, run1, baum, rad, reviewer="a")
+
+        run2 = run_analysis(store, embedder="hashing")["run_id"]
+        m2 = store.concern_members(run2)
+        names = {c["id"]: c["title"] for c in store.concerns(run2)}
+        assert names[m2[by_ext["K0"]][0]] == "Rietzschke-Aue freihalten"
+        assert m2[by_ext["K7"]][0] == m2[by_ext["T3"]][0]
+        assert m2[by_ext["T0"]][0] == m2[by_ext["T1"]][0]
+        # Both reviewers' decisions are kept in the history.
+        assert len(store.reviews("concern_edit")) >= 2
+
+        # Splitting turns sub-concerns into concerns; the split also survives.
+        target = m2[by_ext["T0"]][0]
+        subs = {s for cid, (con, s) in m2.items() if con == target}
+        split_concern(store, run2, target)
+        m3 = store.concern_members(run_analysis(store, embedder="hashing")["run_id"])
+        before = [cid for cid, (con, _) in m2.items() if con == target]
+        assert len({m3[c][0] for c in before}) == max(1, len(subs - {None}))

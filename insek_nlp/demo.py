@@ -111,6 +111,8 @@ def summarise(store: Store) -> dict:
 def _print_summary(console: Any, summary: dict) -> None:
     from rich.table import Table
 
+    from insek_nlp.cli import _fmt_int
+
     table = Table(title="Aufbau der Entwürfe und Protokolle")
     for col in ("Dokument", "Titel", "Seiten", "Überschriften", "Absätze", "Listenpunkte", "Tabellenzeilen"):
         table.add_column(col)
@@ -127,10 +129,7 @@ def _print_summary(console: Any, summary: dict) -> None:
             y, m, d = iso[:10].split("-")
             return f"{d}.{m}.{y}"
 
-        def de_int(k: int) -> str:
-            return f"{k:,}".replace(",", ".")
-
         console.print(
-            f"Bürgerbeiträge: {de_int(n)}, davon {de_int(summary['comments_with_location'])} mit Ortsangabe; "
+            f"Bürgerbeiträge: {_fmt_int(n)}, davon {_fmt_int(summary['comments_with_location'])} mit Ortsangabe; "
             f"Zeitraum {de_date(summary['first_comment'])} bis {de_date(summary['last_comment'])}."
         )

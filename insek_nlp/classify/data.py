@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -54,7 +54,7 @@ class LabelledData:
     def map_labels(self, mapping: Mapping[str, str]) -> "LabelledData":
         """Rename label values (e.g. data labels → taxonomy ids); unmapped values stay."""
         labels = tuple(tuple(dict.fromkeys(mapping.get(lab, lab) for lab in labs)) for labs in self.labels)
-        return LabelledData(self.texts, labels, self.multi_label, self.source, self.ids, self.skipped, self.notes)
+        return replace(self, labels=labels)
 
 
 def _split_values(value: Any) -> list[str]:

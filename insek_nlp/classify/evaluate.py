@@ -8,6 +8,7 @@ random sampling is run alongside as the baseline).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from pathlib import Path
@@ -67,7 +68,7 @@ def _check_labels(data: LabelledData, taxonomy, path: str) -> LabelledData:
             f"Die Labels in „{Path(path).name}“ passen nicht zur Taxonomie „{taxonomy.id}“: {shown}.",
             hint=f"Erlaubt sind die Themen-IDs {', '.join(taxonomy.ids)} oder Einträge der label_map der Taxonomie.",
         )
-    return LabelledData(data.texts, tuple(mapped), data.multi_label, data.source, data.ids, data.skipped, data.notes)
+    return dataclasses.replace(data, labels=tuple(mapped))
 
 
 def _predict_labels(P: np.ndarray, classes: Sequence[str], multi_label: bool, thresholds=None) -> list[tuple[str, ...]]:

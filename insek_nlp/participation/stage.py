@@ -26,8 +26,9 @@ def run_participation(store: Store, run_id: int, embedder, *, seed: int = 0,
     from insek_nlp.participation.labels import cluster_labels
     from insek_nlp.places import tag_comment, tag_places
 
-    comments = [c for c in store.comments() if c.full_text.strip()]
-    n_empty = len(store.comments()) - len(comments)
+    all_comments = store.comments()
+    comments = [c for c in all_comments if c.full_text.strip()]
+    n_empty = len(all_comments) - len(comments)
     if progress:
         progress("Orte")
     places = []

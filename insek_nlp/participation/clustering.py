@@ -111,7 +111,12 @@ class ConcernClusterer:
         # One thread: bit-identical results on every machine, and on a busy
         # machine OpenMP spin-waiting made k-means 30x slower, not faster.
         with threadpool_limits(limits=1):
-            F = self._features(texts, V) if n else np.zeros((0, 1))
+            # All texts the same (one campaign copied thousands of times): one concern, no features needed.
+            same = n > 0 and len(set(texts)) == 1 and bool(np.all(V == V[0]))
+            if n == 0 or same:
+                F = np.ones((n, 1))
+            else:
+                F = self._features(texts, V)
             self.features_ = F
             n_distinct = len(np.unique(np.round(F, 6), axis=0)) if n else 0
             self.k_scores_: dict[int, float] = {}

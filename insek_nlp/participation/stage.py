@@ -182,6 +182,12 @@ def _de_int(n: int) -> str:
 
 LINK_MIN_SIMILARITY = 0.45
 """A draft passage answers a concern from this cosine similarity (concern centroid to passage) on."""
+LINK_MARGIN = 0.1
+"""Further links only within this score of the best one (a weak third link is mostly a wrong one)."""
+PLACE_BONUS = 0.1
+"""Added to the similarity of a passage that names one of the concern's Ortsteile."""
+PLACE_SHARE = 0.2
+"""An Ortsteil is the concern's own when at least this share of its comments (and two) name it."""
 QUOTES = 3
 LINKS = 3
 
@@ -195,6 +201,7 @@ def summarise_concerns(store: Store, run_id: int, comments, E: np.ndarray, label
     from insek_nlp.classify.themes import THEME_THRESHOLD
 
     place_of = {tid: (o, b) for tt, tid, o, b in places if tt == "comment"}
+    passage_places = {tid: set(o) for tt, tid, o, b in places if tt == "passage"}
     campaign_of: dict[str, int] = {}
     for i, g in enumerate(groups):
         if g.kind == "Kampagne":
@@ -237,8 +244,15 @@ def summarise_concerns(store: Store, run_id: int, comments, E: np.ndarray, label
         links = []
         if cid >= 0 and len(passages):
             sims = P @ centroid
-            for j in np.argsort(-sims, kind="stable")[:LINKS]:
-                if sims[j] < LINK_MIN_SIMILARITY:
+            # A passage about the concern's own Ortsteile ranks higher: citizens name the place,
+            # and a draft's general paragraph on the same topic is a weaker answer.
+            home = {o for o, k in ortsteile.items() if k >= max(2.0, PLACE_SHARE * len(members))}
+            bonus = np.array([PLACE_BONUS if home & passage_places.get(p.id, set()) else 0.0 for p in passages])
+            score = np.where(sims >= LINK_MIN_SIMILARITY, sims + bonus, -np.inf)
+            order = np.argsort(-score, kind="stable")[:LINKS]
+            best = score[order[0]]
+            for j in order:
+                if not np.isfinite(score[j]) or score[j] < best - LINK_MARGIN:
                     break
                 p = passages[int(j)]
                 links.append({"passage": p.id, "document": docs[p.doc_id].title, "page": p.page,

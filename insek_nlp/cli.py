@@ -204,6 +204,28 @@ def print_run(console, manifest: dict) -> None:
                           f"Anliegen, {_fmt_int(stage['unassigned'])} nicht zugeordnet; "
                           f"{_fmt_int(stage.get('n_distinct_voices', stage['comments']))} verschiedene Stimmen "
                           "(Kampagnen und identische Beiträge einmal gezählt).")
+            notes = _participation_notes(stage)
+            if notes:
+                console.print("Hinweise: " + "; ".join(notes) + ".")
+
+
+def _participation_notes(stage: dict) -> list[str]:
+    """Comments handled specially: without text, in other languages, shortened for the similarity."""
+    from insek_nlp.text.language import LANGUAGE_NAMES
+
+    notes = []
+    if stage.get("empty"):
+        notes.append(f"{_fmt_int(stage['empty'])} Beiträge ohne Text (nur Satz- oder Sonderzeichen), unter "
+                     "„nicht zugeordnet“")
+    langs = stage.get("other_languages") or {}
+    if langs:
+        notes.append(f"{_fmt_int(sum(langs.values()))} Beiträge in anderen Sprachen (" + ", ".join(
+            f"{LANGUAGE_NAMES.get(k, k)} {_fmt_int(v)}" for k, v in sorted(langs.items(), key=lambda kv: -kv[1]))
+            + "), mit ausgewertet")
+    if stage.get("truncated_for_embedding"):
+        notes.append(f"{_fmt_int(stage['truncated_for_embedding'])} sehr lange Beiträge für die Ähnlichkeit nur "
+                     "mit ihrem Anfang berücksichtigt (vollständig gespeichert und zitiert)")
+    return notes
 
 
 def print_participation(console, store, run_id: int, *, top: int = 12) -> None:

@@ -154,10 +154,24 @@ def cmd_export(args: argparse.Namespace) -> int:
     from insek_nlp.report.tables import export_table
     from insek_nlp.store import Store
 
+    console = _console()
+    if args.unmasked:
+        _warn_unmasked(console)
     with Store.open(args.project, create=False) as store:
-        n = export_table(store, args.what, Path(args.out))
-    _console().print(f"{_fmt_int(n)} Zeilen nach „{args.out}“ geschrieben.")
+        n = export_table(store, args.what, Path(args.out), masked=not args.unmasked)
+    console.print(f"{_fmt_int(n)} Zeilen nach „{args.out}“ geschrieben.")
     return 0
+
+
+UNMASKED_WARNING = (
+    "Achtung: Export ohne Maskierung. Die Datei enthält personenbezogene Daten aus den Bürgerbeiträgen "
+    "(E-Mail-Adressen, Telefonnummern, IBAN, Anschriften, Namen). Nur für befugte Personen; nach DSGVO "
+    "sicher aufbewahren und löschen, sobald sie nicht mehr gebraucht wird."
+)
+
+
+def _warn_unmasked(console) -> None:
+    console.print(f"[bold red]{UNMASKED_WARNING}[/bold red]")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -451,6 +465,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("what", choices=["passages", "comments"])
     s.add_argument("--project", required=True, metavar="ORDNER")
     s.add_argument("--out", required=True, metavar="DATEI.jsonl|DATEI.csv")
+    s.add_argument("--unmasked", action="store_true",
+                   help="personenbezogene Daten in Beiträgen NICHT maskieren (nur für befugte Exporte)")
     s.set_defaults(func=cmd_export)
 
     s = sub.add_parser("run", help="alle Analyseschritte ausführen")

@@ -174,6 +174,25 @@ def _warn_unmasked(console) -> None:
     console.print(f"[bold red]{UNMASKED_WARNING}[/bold red]")
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from insek_nlp.report import write_report
+    from insek_nlp.store import Store
+
+    console = _console()
+    if args.unmasked:
+        _warn_unmasked(console)
+    with Store.open(args.project, create=False) as store:
+        paths = write_report(store, Path(args.out), run_id=args.run, taxonomy=args.taxonomy,
+                             masked=not args.unmasked)
+    if len(paths) == 1:
+        console.print(f"Bericht nach „{paths[0]}“ geschrieben.")
+    else:
+        console.print(f"{len(paths)} CSV-Dateien geschrieben (eine je Tabelle):")
+        for p in paths:
+            console.print(f"  {p}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from insek_nlp.demo import run_demo
 
@@ -468,6 +487,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--unmasked", action="store_true",
                    help="personenbezogene Daten in Beiträgen NICHT maskieren (nur für befugte Exporte)")
     s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("report", help="Bericht als HTML, Excel-Arbeitsmappe (XLSX) oder CSV je Tabelle")
+    s.add_argument("--project", required=True, metavar="ORDNER")
+    s.add_argument("--out", required=True, metavar="DATEI.html|DATEI.xlsx|DATEI.csv",
+                   help="Zieldatei; bei .csv entsteht je Tabelle eine Datei DATEI-<tabelle>.csv daneben")
+    s.add_argument("--run", type=int, metavar="NR", help="Analyselauf (Standard: der letzte abgeschlossene)")
+    s.add_argument("--taxonomy", metavar="DATEI|NAME", help="Taxonomie der Themenabdeckung")
+    s.add_argument("--unmasked", action="store_true",
+                   help="personenbezogene Daten in Beiträgen NICHT maskieren (nur für befugte Exporte)")
+    s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("run", help="alle Analyseschritte ausführen")
     s.add_argument("--project", required=True, metavar="ORDNER")

@@ -181,9 +181,20 @@ def collect_report(store: Store, *, run_id: int | None = None, taxonomy: str | N
             campaign_of[m] = entry
     campaigns.sort(key=lambda e: (e["kind"] != "Kampagne", -e["n"], e["id"]))
 
-    edits_by_anchor: dict[str, list[str]] = {}
+    # Reviewer edits are anchored to comments: they belong to the concern that holds the anchor now.
+    # Renames show at once (the clustering applies every edit again at the next run).
+    edits_of: dict[str, list[str]] = {}
+    renamed: dict[str, str] = {}
     for r in store.reviews("concern_edit"):
-        edits_by_anchor.setdefault(r.target_id, []).append(_EDIT_DE.get(r.decision, r.decision))
+        concern_id = members.get(r.target_id, (None, None))[0]
+        if concern_id is None:
+            continue
+        edits_of.setdefault(concern_id, []).append(_EDIT_DE.get(r.decision, r.decision))
+        if r.decision == "rename":
+            try:
+                renamed[concern_id] = json.loads(r.label or "{}").get("name") or titles.get(concern_id, "")
+            except (ValueError, AttributeError):
+                pass
 
     concerns = []
     concern_rows = []
@@ -192,7 +203,8 @@ def collect_report(store: Store, *, run_id: int | None = None, taxonomy: str | N
         links = sm.get("linked_passages", [])
         main = c["parent"] is None
         entry = {
-            "id": c["id"], "parent": c["parent"], "main": main, "size": c["size"], "title": mask(c["title"]),
+            "id": c["id"], "parent": c["parent"], "main": main, "size": c["size"],
+            "title": mask(renamed.get(c["id"], c["title"]) if main else c["title"]),
             "key_terms": c["key_terms"], "unassigned": c["id"] == "-1",
             "campaign_copies": sm.get("campaign_copies", 0),
             "quotes": [{"comment": q["comment"], "text": mask(q["text"])} for q in sm.get("quotes", [])],
@@ -201,7 +213,7 @@ def collect_report(store: Store, *, run_id: int | None = None, taxonomy: str | N
             "themes": [(tax.theme(t).label if t in tax else t, n) for t, n in sm.get("themes", [])],
             "links": [{"document": lk["document"], "where": _where(lk.get("page"), lk.get("section")),
                        "similarity": lk["similarity"], "text": lk["text"]} for lk in links],
-            "edits": edits_by_anchor.get(c["representative"] or "", []),
+            "edits": list(dict.fromkeys(edits_of.get(c["id"], []))) if main else [],
         }
         entry["answered"] = bool(links)
         entry["voices"] = (entry["size"] - entry["campaign_copies"]

@@ -130,6 +130,11 @@ _SELF_INTRO = re.compile(
     rf"\b(?i:ich\s+hei(?:ß|ss)e|mein\s+Name\s+(?:ist|lautet)|mein\s+Name:|Name:|hier\s+schreib(?:t|en))"
     rf"\s+{_TITLES}(?P<name>{_NAME})"
 )
+# "Ich bin Anna Schmidt, …": only two or three name-like words closed by punctuation, "und" or "aus".
+_I_AM = re.compile(
+    rf"\b(?i:ich\s+bin)[ \t]+(?P<name>{_NAME_TOKEN}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_NAME_TOKEN}){{1,2}})"
+    r"(?=[ \t]*(?:$|[,.;:!?)\n]|und\b|aus\b|von\b|vom\b|wohne\b))"
+)
 _SALUTATION = re.compile(
     rf"(?<![\w])(?P<pre>\w+\s+)?(?:(?P<hon>Frau|Herrn?)[ \t]+{_TITLES}(?P<name>{_NAME})"
     rf"|(?:Familie|Fam\.)[ \t]+(?P<family>{_NAME_TOKEN}))"
@@ -178,12 +183,30 @@ def _place_words() -> frozenset[str]:
     return frozenset(words)
 
 
+def _is_place_word(token: str) -> bool:
+    """A Leipzig place or a word derived from one ("Grünauer", "Connewitzerin")."""
+    places = _place_words()
+    token = token.rstrip(".")
+    if token in places:
+        return True
+    for suffix in ("er", "erin", "erinnen", "ern"):
+        if token.endswith(suffix) and token[: -len(suffix)] in places:
+            return True
+    return False
+
+
 def _is_name(name: str) -> bool:
     tokens = [t for t in re.split(r"[ \t]+", name) if t]
     if not tokens or tokens[0] in _NOT_NAMES:
         return False
-    places = _place_words()
-    return not all(t.rstrip(".") in places or t in _NOT_NAMES for t in tokens)
+    return not all(_is_place_word(t) or t in _NOT_NAMES for t in tokens)
+
+
+def _is_strict_name(name: str) -> bool:
+    """For cues as weak as "Ich bin": no token may be a role word, a place or a common noun ending."""
+    tokens = [t for t in re.split(r"[ \t]+", name) if t and not re.fullmatch(_PARTICLE, t)]
+    nouns = ("ung", "heit", "keit", "schaft", "tion", "ismus", "tät", "nis", "ent", "ant", "ist", "erin", "innen")
+    return all(t not in _NOT_NAMES and not _is_place_word(t) and not t.endswith(nouns) for t in tokens)
 
 
 def _trim_name(name: str) -> str:
@@ -272,6 +295,9 @@ def _names(text: str) -> list[PersonalDataSpan]:
 
     for m in _SELF_INTRO.finditer(text):
         add(m.start("name"), m.group("name"))
+    for m in _I_AM.finditer(text):
+        if _is_strict_name(m.group("name")):
+            add(m.start("name"), m.group("name"))
     for m in _SALUTATION.finditer(text):
         pre = (m.group("pre") or "").strip().casefold()
         if pre in _ARTICLES:

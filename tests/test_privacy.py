@@ -38,6 +38,8 @@ POSITIVES = [
     ("Viele Grüße\nJonas Weber", "Viele Grüße\n[Name]"),
     ("Beste Grüße Marc Puchert, Tel. 0228 1234567", "Beste Grüße [Name], Tel. [Telefon]"),
     ("bitte an Herrn Müller weiterleiten", "bitte an Herrn [Name] weiterleiten"),
+    ("Ich bin Anna Schmidt und wohne in Gohlis.", "Ich bin [Name] und wohne in Gohlis."),
+    ("IBAN de89 3704 0044 0532 0130 00", "IBAN [IBAN]"),
 ]
 
 # Ordinary planning text: nothing may be masked.
@@ -72,6 +74,8 @@ NEGATIVES = [
     "Telefonisch war das Ordnungsamt nicht erreichbar.",
     "Schon 1990 bin ich nach Gohlis gezogen; 5. Stock ohne Fahrstuhl.",
     "PLZ-Bereich 04 umfasst Leipzig; 12345 Unterschriften wurden gesammelt.",
+    "Ich bin Grünauer Urgestein. Ich bin Leipziger Bürgerin. Ich bin Connewitzerin aus Leidenschaft.",
+    "Ich bin Mutter zweier Kinder und Lehrerin.",
 ]
 
 

@@ -63,7 +63,7 @@ def grouped_bars(rows: list[tuple[str, list[int]]], series: list[tuple[str, str]
     """Horizontal grouped bars: one group per row label, one bar per series (name, colour)."""
     if not rows:
         return Markup("")
-    label_w, bar_h, gap, plot_w = 150, 11, 8, 420
+    label_w, bar_h, gap, plot_w = 230, 11, 8, 420
     group_h = bar_h * len(series) + gap
     legend_h = 22
     height = legend_h + group_h * len(rows) + 10
@@ -77,7 +77,7 @@ def grouped_bars(rows: list[tuple[str, list[int]]], series: list[tuple[str, str]
         x += 16 + 7 * len(name) + 20
     for i, (label, vals) in enumerate(rows):
         y0 = legend_h + i * group_h
-        parts.append(_text(label_w - 6, y0 + group_h / 2, _short(label, 24), anchor="end"))
+        parts.append(_text(label_w - 6, y0 + group_h / 2, _short(label, 34), anchor="end"))
         for k, ((name, colour), v) in enumerate(zip(series, vals)):
             w = plot_w * v / vmax
             y = y0 + k * bar_h

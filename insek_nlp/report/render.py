@@ -9,6 +9,7 @@ comments for attribution, and formula neutralisation of every text cell.
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,13 @@ def write_xlsx(data: ReportData, out: Path) -> Path:
             c.alignment = Alignment(wrap_text=True, vertical="top")
             width = table.widths[i - 1] if i - 1 < len(table.widths) else max(10, len(col) + 2)
             ws.column_dimensions[get_column_letter(i)].width = width
+        for i, col in enumerate(table.columns, start=1):
+            if col.startswith("URL"):  # clickable source links, only for plain web addresses
+                for r in range(2, len(table.rows) + 2):
+                    cell = ws.cell(row=r, column=i)
+                    if isinstance(cell.value, str) and re.match(r"https?://[^\s\"<>]+$", cell.value):
+                        cell.hyperlink = cell.value
+                        cell.font = Font(color="0563C1", underline="single")
         ws.freeze_panes = "A2"
         if table.rows:
             ws.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{len(table.rows) + 1}"

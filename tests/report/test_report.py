@@ -193,6 +193,9 @@ def test_xlsx_workbook(project: Path, tmp_path: Path) -> None:
     assert comments["X1"]["Text"] == SCRIPT  # a spreadsheet shows text as text
     assert comments["X5"]["Text"] == "Zur Schule in Grünau: schreiben Sie mir an [E-Mail] oder rufen Sie an: [Telefon]."
     assert comments["K3"]["URL (Quelle)"] == "https://beteiligung.example/k3"
+    url_col = list(comments["K3"]).index("URL (Quelle)") + 1
+    linked = [c for c in wb["Beiträge"].iter_rows(min_row=2, min_col=url_col, max_col=url_col) for c in c]
+    assert all(c.hyperlink is not None and c.hyperlink.target == c.value for c in linked)
     assert comments["K3"]["Herkunft/Lizenz"] == "Quelle: Online-Formular"
     assert comments["K3"]["Kampagne/Dublette"].startswith("Kampagne")
     assert comments["T0"]["Themen-Prüfung"].startswith("labelled: gesundheit")

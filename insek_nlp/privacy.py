@@ -334,8 +334,11 @@ def find_personal_data(text: str) -> list[PersonalDataSpan]:
     return sorted(kept, key=lambda s: s.start)
 
 
+@lru_cache(maxsize=65_536)
 def mask_personal_data(text: str) -> MaskResult:
     """Replace personal data in ``text`` by German placeholders ("[E-Mail]", "[Telefon]", …).
+
+    Results are cached (a UI renders the same comments again and again).
 
     Args:
         text: Any text, typically a citizen comment.

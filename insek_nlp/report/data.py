@@ -57,7 +57,7 @@ class ReportData:
     concerns: list[dict[str, Any]]
     campaigns: list[dict[str, Any]]
     places: list[dict[str, Any]]
-    conflicts: list[dict[str, Any]] | None  # None: conflict detection not available
+    conflicts: list[dict[str, Any]]
     reviews: list[dict[str, Any]]
     counts: dict[str, Any]
     tables: list[ReportTable] = field(default_factory=list)
@@ -299,10 +299,11 @@ def collect_report(store: Store, *, run_id: int | None = None, taxonomy: str | N
 
     # ---------------------------------------------------------------- conflicts
     conflicts = _conflicts(store, run.id)
-    conflict_rows = [] if conflicts is None else [
-        [f["rank"], f["type_label"], round(f["score"], 3), f["a"]["doc_title"], f["a"]["where"], f["a"]["text"],
-         f["b"]["doc_title"], f["b"]["where"], f["b"]["text"], f["explanation"], f["status"], f["note"],
-         f["reviewer"], f["key"]] for f in conflicts]
+    conflict_rows = [
+        [f["rank"], f["type_label"], round(f["score"], 3), f["status"], f["reviewer"], f["note"],
+         f["a"]["doc_title"], f["a"]["where"], f["a"]["quote"], f["a"]["text"], ", ".join(f["a"]["cues"]),
+         f["b"]["doc_title"], f["b"]["where"], f["b"]["quote"], f["b"]["text"], ", ".join(f["b"]["cues"]),
+         f["explanation"], f["key"]] for f in conflicts]
 
     # ---------------------------------------------------------------- reviews
     reviews = []
@@ -342,9 +343,10 @@ def collect_report(store: Store, *, run_id: int | None = None, taxonomy: str | N
                      "Themen-Prüfung", "Verfasser/in", "URL (Quelle)", "Herkunft/Lizenz", "weitere Spalten"),
                     comment_rows, (26, 24, 7, 10, 16, 30, 80, 20, 24, 16, 18, 36, 12, 24, 30, 24, 16, 40, 30, 40)),
         ReportTable("zielkonflikte", "Zielkonflikte", "Zielkonflikte",
-                    ("Rang", "Art", "Wert", "Dokument A", "Stelle A", "Text A", "Dokument B", "Stelle B", "Text B",
-                     "Begründung", "Status", "Notiz", "Prüfer/in", "Schlüssel"), conflict_rows,
-                    (6, 20, 8, 30, 24, 60, 30, 24, 60, 60, 11, 30, 14, 30)),
+                    ("Rang", "Art", "Wert", "Status", "Prüfer/in", "Notiz", "Dokument A", "Stelle A", "Kernsatz A",
+                     "Text A", "Hinweise A", "Dokument B", "Stelle B", "Kernsatz B", "Text B", "Hinweise B",
+                     "Begründung", "Schlüssel"), conflict_rows,
+                    (6, 22, 8, 11, 14, 30, 30, 24, 50, 70, 30, 30, 24, 50, 70, 30, 60, 20)),
         ReportTable("orte", "Orte", "Orte: Bürgerbeiträge und Entwurfstext",
                     ("Ebene", "Stadtbezirk", "Ortsteil", "Nr.", "Beiträge", "Abschnitte in Entwürfen",
                      "Abschnitte in Protokollen", "Hinweis"), place_rows, (12, 14, 26, 6, 10, 14, 14, 34)),
@@ -352,8 +354,6 @@ def collect_report(store: Store, *, run_id: int | None = None, taxonomy: str | N
                     ("Art", "Gegenstand", "Entscheidung", "Label / Inhalt", "Notiz", "Prüfer/in", "Zeitpunkt"),
                     review_rows, (20, 40, 18, 40, 40, 16, 20)),
     ]
-    if conflicts is None:
-        tables = [t for t in tables if t.key != "zielkonflikte"]
     return ReportData(
         project=str(store.path.parent), created=_de_date(datetime.now(timezone.utc).replace(microsecond=0).isoformat()),
         run=run_info, masked=masked, taxonomy_name=tax.name, documents=documents, coverage=cov, concerns=concerns,
@@ -361,18 +361,19 @@ def collect_report(store: Store, *, run_id: int | None = None, taxonomy: str | N
     )
 
 
-def _conflicts(store: Store, run_id: int) -> list[dict[str, Any]] | None:
-    """The ranked goal-conflict flags with reviewer status, or ``None`` when conflict detection is not available."""
-    try:
-        from insek_nlp.conflicts import conflict_flags
-    except ImportError:
-        return None
+def _conflicts(store: Store, run_id: int) -> list[dict[str, Any]]:
+    """The ranked goal-conflict flags of a run with the current reviewer decision of each."""
+    from insek_nlp.conflicts import conflict_flags
+
     out = []
     for f in conflict_flags(store, run_id):
         sides = {}
         for name, s in (("a", f.a), ("b", f.b)):
+            spans = [(int(c[0]), int(c[1]), str(c[2])) for c in s.cues
+                     if len(c) >= 3 and 0 <= int(c[0]) < int(c[1]) <= len(s.text)]
             sides[name] = {"doc_title": s.doc_title, "where": _where(s.page, s.section), "text": s.text,
-                           "cues": list(s.cues), "passage_id": s.passage_id}
+                           "quote": s.quote, "spans": spans, "cues": list(dict.fromkeys(w for _, _, w in spans)),
+                           "passage_id": s.passage_id}
         out.append({"key": f.key, "rank": f.rank, "score": float(f.score), "type": f.type,
                     "type_label": f.type_label, "explanation": f.explanation, "status": f.status,
                     "note": f.note or "", "reviewer": f.reviewer or "", **sides})

@@ -11,12 +11,15 @@ from __future__ import annotations
 import csv
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from insek_nlp.errors import InputError
 from insek_nlp.report.data import ReportData, ReportTable, collect_report
 from insek_nlp.report.tables import neutralise_formula
 from insek_nlp.store import Store
+
+if TYPE_CHECKING:
+    from markupsafe import Markup
 
 SUFFIXES = (".html", ".htm", ".xlsx", ".csv")
 
@@ -33,6 +36,30 @@ def _dec(x: float | None, digits: int = 2) -> str:
     return "–" if x is None else f"{x:.{digits}f}".replace(".", ",")
 
 
+def highlight(text: str, spans: list[tuple[int, int, str]]) -> Markup:
+    """``text`` escaped, with the cue spans marked (``<mark title="what">``); overlapping spans are merged."""
+    from markupsafe import Markup, escape
+
+    merged: dict[tuple[int, int], list[str]] = {}
+    for start, end, what in spans:
+        whats = merged.setdefault((start, end), [])
+        if what not in whats:
+            whats.append(what)
+    parts: list[str] = []
+    pos = 0
+    for (start, end), whats in sorted(merged.items()):
+        what = "; ".join(whats)
+        if start < pos:
+            if end <= pos:
+                continue
+            start = pos
+        parts.append(str(escape(text[pos:start])))
+        parts.append(f'<mark title="{escape(what)}">{escape(text[start:end])}</mark>')
+        pos = end
+    parts.append(str(escape(text[pos:])))
+    return Markup("".join(parts))
+
+
 def render_html(data: ReportData) -> str:
     """The report as one self-contained HTML document (German, printable)."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -43,7 +70,7 @@ def render_html(data: ReportData) -> str:
     env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(fmt=_fmt, dec=_dec)
+    env.globals.update(fmt=_fmt, dec=_dec, highlight=highlight)
     mains = [c for c in data.concerns if c["main"] and not c["unassigned"]]
     concern_chart = grouped_bars(
         [(f"{c['id']} {c['title']}", [c["size"], c["voices"] if c["voices"] is not None else c["size"]])
@@ -82,8 +109,9 @@ def write_xlsx(data: ReportData, out: Path) -> Path:
             ("Kampagnen", data.counts["campaigns"]),
             ("Datenschutz", "personenbezogene Angaben maskiert" if data.masked
              else "UNMASKIERT – enthält personenbezogene Daten, nur für befugte Personen")]
-    if data.conflicts is None:
-        rows.append(("Zielkonflikte", "in dieser Version nicht verfügbar"))
+    rows.append(("Zielkonflikte", f"{len(data.conflicts)} (bestätigt: "
+                 f"{sum(f['status'] == 'bestätigt' for f in data.conflicts)}, verworfen: "
+                 f"{sum(f['status'] == 'verworfen' for f in data.conflicts)})"))
     for k, v in rows:
         info.append([k, _cell(v)])
     info["A1"].font = Font(bold=True)

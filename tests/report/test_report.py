@@ -12,6 +12,7 @@ import pytest
 
 from insek_nlp.classify.themes import label_item
 from insek_nlp.cli import main
+from insek_nlp.conflicts import conflict_flags, review_conflict
 from insek_nlp.errors import InputError
 from insek_nlp.ingest import IngestOptions, ingest
 from insek_nlp.participation import rename_concern
@@ -71,15 +72,36 @@ Der Radweg in der Karl-Liebknecht-Straße in der Südvorstadt wird verbreitert u
 """
 
 
+NOTE = "=abwägen <script>alert(3)</script>"
+WOHNEN = """# Fachkonzept Wohnen
+
+## 4.1 Wohnungsneubau
+
+Auf der Brachfläche „Rietzschke-Aue“ an der Torgauer Straße in Sellerhausen-Stünz sollen bis 2030 rund
+450 Wohnungen entstehen, davon 30 Prozent mietpreisgebunden. Die Stadt wird den Bebauungsplan zügig aufstellen.
+"""
+
+FREIRAUM = """# Fachkonzept Freiraum und Umwelt
+
+## 3.2 Kaltluft
+
+Die Brachfläche „Rietzschke-Aue“ an der Torgauer Straße ist ein Kaltluftentstehungsgebiet mit sehr hoher
+Bedeutung für die angrenzenden Quartiere. Sie ist dauerhaft von Bebauung freizuhalten und als Teil des
+Grünzugs zu sichern.
+"""
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("bericht")
     draft = root / "entwurf-gruen.md"
     draft.write_text(DRAFT, encoding="utf-8")
+    (root / "wohnen.md").write_text(WOHNEN, encoding="utf-8")
+    (root / "freiraum.md").write_text(FREIRAUM, encoding="utf-8")
     with Store.open(root / "p") as store:
         results = ingest([_comments_csv(root / "beitraege.csv")], store)
-        results += ingest([draft], store, IngestOptions(kind="draft"))
-        assert [r.outcome for r in results] == ["added", "added"]
+        results += ingest([draft, root / "wohnen.md", root / "freiraum.md"], store, IngestOptions(kind="draft"))
+        assert [r.outcome for r in results] == ["added"] * 4
         assert store.documents(kind="draft")
         run_analysis(store, embedder="hashing")
         comment = next(c for c in store.comments() if c.external_id == "T0")
@@ -87,6 +109,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         run_id = store.runs()[-1].id
         biggest = next(c for c in store.concerns(run_id) if c["parent"] is None and c["id"] != "-1")
         rename_concern(store, run_id, biggest["id"], "Umbenannt =SUMME(A1)", reviewer="Prüfer B")
+        flag = next(f for f in conflict_flags(store) if "Rietzschke-Aue" in f.a.text and "Rietzschke-Aue" in f.b.text)
+        review_conflict(store, flag.key, "bestätigt", note=NOTE, reviewer="Prüferin C")
     return root / "p"
 
 
@@ -103,7 +127,8 @@ def test_html_sections_and_manifest(html) -> None:
     text, doc = html
     assert doc.get("lang") == "de"
     headings = [h.text_content().strip() for h in doc.iter("h2")]
-    assert headings == ["Überblick", "Themenabdeckung", "Bürgerbeiträge", "Orte", "Prüfentscheidungen"]
+    assert headings == ["Überblick", "Themenabdeckung", "Bürgerbeiträge", "Zielkonflikte", "Orte",
+                        "Prüfentscheidungen"]
     overview = doc.get_element_by_id("ueberblick").text_content()
     assert "hashing" in overview  # the embedder of the run
     assert "INSEK Leipzig 2030 – Querschnittsthemen" in overview or "Querschnittsthemen" in overview
@@ -144,6 +169,34 @@ def test_html_places_and_reviews(html) -> None:
     reviews = doc.get_element_by_id("pruefungen").text_content()
     assert "Themen-Label" in reviews and "Prüferin A" in reviews and "<i>geprüft</i>" in reviews
     assert "Anliegen bearbeitet" in reviews and "umbenannt" in reviews
+
+
+def test_html_conflicts_side_by_side(html, project: Path) -> None:
+    text, doc = html
+    section = doc.get_element_by_id("zielkonflikte")
+    with Store.open(project) as store:
+        flags = conflict_flags(store)
+    tables = section.findall(".//table")
+    assert len(tables) == len(flags) >= 1
+    confirmed = [t for t in tables if "bestätigt" in t.find(".//thead").text_content()]
+    assert len(confirmed) == 1
+    sides = [th.text_content() for th in confirmed[0].iter("th") if th.get("class") == "side"]
+    assert len(sides) == 2 and {"Fachkonzept Wohnen", "Fachkonzept Freiraum und Umwelt"} <= {
+        s.split(" – ")[0] for s in sides}
+    marks = confirmed[0].findall(".//mark")
+    assert marks and all(m.get("title") for m in marks)  # the evidence, highlighted with what it is
+    assert "Rietzschke-Aue" in {m.text_content() for m in marks}
+    assert NOTE in confirmed[0].text_content() and "<script>alert(3)" not in text
+    assert "Prüferin C" in confirmed[0].text_content()
+
+
+def test_highlight_escapes_and_merges_spans() -> None:
+    from insek_nlp.report.render import highlight
+
+    out = highlight("<b>Aue</b> und Wiese", [(3, 6, "Ort"), (3, 6, "Begriff"), (15, 20, "Begriff: Wiese"),
+                                             (16, 18, "innen")])
+    assert str(out) == ('&lt;b&gt;<mark title="Ort; Begriff">Aue</mark>&lt;/b&gt; und '
+                        '<mark title="Begriff: Wiese">Wiese</mark>')
 
 
 def test_html_campaign_has_both_counts(project: Path) -> None:
@@ -208,7 +261,15 @@ def test_xlsx_workbook(project: Path, tmp_path: Path) -> None:
     paunsdorf = next(r for r in places if r["Ortsteil"] == "Paunsdorf")
     assert paunsdorf["Beiträge"] >= 6 and paunsdorf["Abschnitte in Entwürfen"] >= 1
     reviews = _sheet_dicts(wb["Prüfentscheidungen"])
-    assert {r["Art"] for r in reviews} == {"Themen-Label", "Anliegen bearbeitet"}
+    assert {r["Art"] for r in reviews} == {"Themen-Label", "Anliegen bearbeitet", "Zielkonflikt"}
+    conflicts = _sheet_dicts(wb["Zielkonflikte"])
+    assert [c.value for c in wb["Zielkonflikte"][1]][:6] == ["Rang", "Art", "Wert", "Status", "Prüfer/in", "Notiz"]
+    assert [r["Rang"] for r in conflicts] == list(range(1, len(conflicts) + 1))
+    confirmed = [r for r in conflicts if r["Status"] == "bestätigt"]
+    assert len(confirmed) == 1 and confirmed[0]["Prüfer/in"] == "Prüferin C"
+    assert confirmed[0]["Notiz"] == "'" + NOTE  # neutralised
+    assert "Rietzschke-Aue" in confirmed[0]["Text A"] and "Rietzschke-Aue" in confirmed[0]["Text B"]
+    assert confirmed[0]["Hinweise A"]
 
 
 def test_csv_per_table(project: Path, tmp_path: Path) -> None:

@@ -349,3 +349,9 @@ def test_chart_labels_are_escaped() -> None:
                              "themes": [("t", "Thema")],
                              "cells": {("d", "t"): {"level": "fehlt", "n": 0}}})
     assert "<b>" not in heat and "fehlt 0" in heat
+
+
+def test_unknown_run_is_a_clear_error(project: Path, tmp_path: Path) -> None:
+    with Store.open(project) as store:
+        with pytest.raises(InputError, match="Analyselauf 99"):
+            write_report(store, tmp_path / "b.html", run_id=99)

@@ -107,7 +107,7 @@ def collect_report(store: Store, *, run_id: int | None = None, taxonomy: str | N
         runs = [r for r in runs if r.id == run_id]
         if not runs:
             raise InputError(f"Einen abgeschlossenen Analyselauf {run_id} gibt es in diesem Projekt nicht.",
-                             hint="Die Läufe zeigt insek status --project …; ohne --run gilt der letzte.")
+                             hint="Ohne --run gilt der letzte abgeschlossene Lauf.")
     if not runs:
         raise InputError("Für dieses Projekt gibt es noch keinen abgeschlossenen Analyselauf.",
                          hint="Bitte zuerst insek run --project … ausführen.")

@@ -258,7 +258,8 @@ def print_participation(console, store, run_id: int, *, top: int = 12) -> None:
             links = summaries.get(c["id"], {}).get("linked_passages", [])
             answer = (f"{links[0]['document']}, S. {links[0]['page']}, "
                       f"{links[0]['section'][-1] if links[0]['section'] else ''}" if links else "[red]keine[/red]")
-            table.add_row(c["id"], _fmt_int(c["size"]), " · ".join(c["key_terms"]), mask_text(c["title"])[:60], answer)
+            table.add_row(c["id"], _fmt_int(c["size"]), " · ".join(c["key_terms"]), mask_text(c["title"])[:60],
+                          answer)
         rest = next((c for c in concerns if c["id"] == "-1"), None)
         console.print(table)
         n_main = sum(1 for c in concerns if c["id"] != "-1")

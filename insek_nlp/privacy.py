@@ -111,10 +111,12 @@ _STREET = re.compile(
 )
 # What may follow a house number: the end, punctuation, a postcode, a lowercase word.
 _MONTHS = r"(?:Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)"
-_AFTER_HOUSE_NUMBER = re.compile(rf"(?![A-Za-zÄÖÜäöüß])(?!\.\s*{_MONTHS})\s*(?:$|[,;:)\]!?\n]|\.(?!\d)|\d{5}\b|(?-i:[a-zäöüß]))")
+_AFTER_HOUSE_NUMBER = re.compile(
+    rf"(?![A-Za-zÄÖÜäöüß])(?!\.\s*{_MONTHS})\s*(?:$|[,;:)\]!?\n]|\.(?!\d)|\d{5}\b|(?-i:[a-zäöüß]))")
 _UNIT_AFTER = re.compile(r"\s*(?:%|m\b|cm\b|km\b|qm\b|ha\b|m²|mal\b|x\b|€|euro\b)", re.IGNORECASE)
 
-_POSTCODE = re.compile(r"(?<![\d.,/-])(?:D-?\s?)?(?P<plz>\d{5})\s+(?P<town>[A-ZÄÖÜ][a-zäöüß]+(?:[- ][A-ZÄÖÜ][a-zäöüß]+)?)")
+_POSTCODE = re.compile(
+    r"(?<![\d.,/-])(?:D-?\s?)?(?P<plz>\d{5})\s+(?P<town>[A-ZÄÖÜ][a-zäöüß]+(?:[- ][A-ZÄÖÜ][a-zäöüß]+)?)")
 _TOWNS = {
     "Leipzig", "Markkleeberg", "Taucha", "Markranstädt", "Schkeuditz", "Borsdorf", "Machern", "Brandis", "Naunhof",
     "Grimma", "Wurzen", "Delitzsch", "Eilenburg", "Zwenkau", "Borna", "Halle", "Dresden", "Chemnitz", "Berlin",
@@ -145,7 +147,8 @@ _CLOSING = re.compile(
     re.IGNORECASE,
 )
 _SIGNATURE = re.compile(
-    rf"[ \t]*[,!.]?[ \t]*(?:\r?\n)*[ \t]*(?:(?:Ihr|Ihre|Euer|Eure|dein|deine)[ \t]+)?(?:(?:Frau|Herr|Familie|Fam\.)[ \t]+)?"
+    r"[ \t]*[,!.]?[ \t]*(?:\r?\n)*[ \t]*(?:(?:Ihr|Ihre|Euer|Eure|dein|deine)[ \t]+)?"
+    r"(?:(?:Frau|Herr|Familie|Fam\.)[ \t]+)?"
     rf"{_TITLES}(?P<name>{_NAME})(?=[ \t]*(?:$|[,\n(]|\s+aus\b|\s+\([\w -]+\)))"
 )
 # Words that start a signature line but are not names.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import platform
+import time
 from importlib import metadata
 from pathlib import Path
 from typing import Callable
@@ -64,15 +65,25 @@ def run_analysis(
     run_id = store.start_run(manifest)
     try:
         stages = {}
+        seconds: dict[str, float] = {}
         for tax in taxs:
+            t0 = time.perf_counter()
             stages[f"themes:{tax.id}"] = run_themes(store, run_id, tax, emb, seed=seed, progress=progress)
+            seconds[f"themes:{tax.id}"] = round(time.perf_counter() - t0, 3)
         from insek_nlp.participation.stage import run_participation
 
+        t0 = time.perf_counter()
         stages["participation"] = run_participation(store, run_id, emb, seed=seed, progress=progress)
+        seconds["participation"] = round(time.perf_counter() - t0, 3)
         from insek_nlp.conflicts.stage import run_conflicts
 
+        t0 = time.perf_counter()
         stages["conflicts"] = run_conflicts(store, run_id, emb, progress=progress)
+        seconds["conflicts"] = round(time.perf_counter() - t0, 3)
         manifest["stages"] = stages
+        # Wall-clock seconds per stage (informational; the only part of a manifest that varies between
+        # identical runs, besides run_id).
+        manifest["seconds"] = seconds
         manifest["embedding_cache"] = {"hits": getattr(emb, "hits", None), "misses": getattr(emb, "misses", None)}
         manifest["run_id"] = run_id
         store.finish_run(run_id, status="finished", manifest=manifest)

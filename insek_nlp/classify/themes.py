@@ -118,12 +118,13 @@ def classify_items(
         P[i] = [1.0 if c in reviewed[keys[i]] else 0.0 for c in classes]
     evidence: list[dict] = []
     lab_vectors = E[labelled_idx] if labelled_idx else None
+    labelled = set(labelled_idx)
     for i, it in enumerate(items):
         hits = zs.term_hits(it.text)
         ev: dict = {}
         for theme, matches in hits.items():
             ev[theme] = {"terms": [[m.term, m.start, m.end, m.surface] for m in matches[:12]]}
-        if lab_vectors is not None and i not in set(labelled_idx):
+        if lab_vectors is not None and i not in labelled:
             sims = lab_vectors @ E[i]
             for j in np.argsort(-sims)[:3]:
                 src = labelled_idx[int(j)]

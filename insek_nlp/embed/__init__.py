@@ -8,12 +8,16 @@
   (:class:`HashingEmbedder`).
 - ``"st:/path/to/model"``: a local sentence-transformers model
   (:class:`SentenceTransformerEmbedder`; needs ``pip install 'insek-nlp[st]'``).
+  It runs on the CPU unless the environment variable ``INSEK_EMBED_DEVICE``
+  names a torch device (``cuda``, ``cuda:1``, ``mps``) for a GPU.
 
 Wrap any of them in :class:`CachedEmbedder` to keep vectors in the project
 store. Importing this package loads no model.
 """
 
 from __future__ import annotations
+
+import os
 
 from insek_nlp.embed.base import Embedder
 from insek_nlp.embed.cache import CachedEmbedder, text_hash
@@ -48,7 +52,8 @@ def get_embedder(spec: str = DEFAULT_SPEC) -> Embedder:
             hint="Bitte eine ganze Zahl angeben, z. B. hashing:512.",
         )
     if kind == "st" and sep and arg.strip():
-        return SentenceTransformerEmbedder(arg.strip())
+        device = os.environ.get("INSEK_EMBED_DEVICE", "").strip() or "cpu"
+        return SentenceTransformerEmbedder(arg.strip(), device=device)
     raise InputError(
         f"Unbekannter Embedder {raw!r}.",
         hint="Gültig sind: " + ", ".join(SPECS) + " (z. B. st:/pfad/zum/modell).",

@@ -332,6 +332,16 @@ def test_get_embedder_specs(tmp_path):
     assert st.id.startswith(f"st:{tmp_path.name}@")
 
 
+def test_st_device_comes_from_the_environment(tmp_path, monkeypatch):
+    (tmp_path / "config.json").write_text("{}", encoding="utf-8")
+    monkeypatch.delenv("INSEK_EMBED_DEVICE", raising=False)
+    assert get_embedder(f"st:{tmp_path}").device == "cpu"
+    monkeypatch.setenv("INSEK_EMBED_DEVICE", " cuda:1 ")
+    gpu = get_embedder(f"st:{tmp_path}")
+    assert gpu.device == "cuda:1"
+    assert gpu.id == get_embedder(f"st:{tmp_path}").id  # the same model: the same cache key
+
+
 @pytest.mark.parametrize("spec", ["bert", "usem3:large", "", "st:", "sbert:/x"])
 def test_get_embedder_unknown_spec_lists_valid_ones(spec):
     with pytest.raises(InputError) as exc:

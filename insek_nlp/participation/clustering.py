@@ -13,6 +13,14 @@ centroid (beyond a distance quantile and a robust outlier cut) form the group
 "nicht zugeordnet" (label ``-1``), never more than ``max_unassigned`` of all.
 Everything runs single-threaded with fixed seeds: the same input gives the
 same clusters.
+
+Large inputs (more than ``FIT_SAMPLE`` comments) are fitted on a fixed-seed
+sample and then assigned: the TF-IDF vocabulary and its SVD, the choice of k
+and the k-means starting centres come from the sample, and one k-means run on
+all comments starts from those centres; sub-concerns of a concern larger than
+``SUB_SAMPLE`` choose their number on a sample. Time then grows linearly with
+the number of comments, and memory stays bounded (the TF-IDF matrix is built
+in blocks). Up to ``FIT_SAMPLE`` comments nothing changes.
 """
 
 from __future__ import annotations
@@ -36,6 +44,9 @@ _SILHOUETTE_SAMPLE = 3000
 # Beyond median + 2 MAD of the centre distances (0.6 % of the Bonn comments);
 # moving them to "nicht zugeordnet" leaves the NMI unchanged.
 _OUTLIER_MADS = 2.0
+FIT_SAMPLE = 10_000
+SUB_SAMPLE = 3_000
+_BLOCK = 10_000
 
 
 def k_range(n: int) -> tuple[int, int]:
@@ -129,7 +140,11 @@ class ConcernClusterer:
                 centres = F[:1].copy() if n else np.zeros((0, F.shape[1]))
             else:
                 k = self._choose_k(F, n_distinct)
-                labels, centres = _kmeans(F, k, self.seed, n_init=10)
+                if n > FIT_SAMPLE:
+                    _, init = _kmeans(F[self._sample(n, FIT_SAMPLE)], k, self.seed, n_init=10)
+                    labels, centres = _kmeans(F, len(init), self.seed, n_init=1, init=init)
+                else:
+                    labels, centres = _kmeans(F, k, self.seed, n_init=10)
             labels, centres = _renumber(labels, centres)
             dist = 1.0 - np.einsum("ij,ij->i", F, centres[labels]) if n else np.zeros(0)
             self.distances_ = dist
@@ -156,10 +171,15 @@ class ConcernClusterer:
             raise InputError(f"Ungültiger Anteil max_unassigned={self.max_unassigned!r}.",
                              hint="Bitte einen Wert zwischen 0 und 1 angeben, z. B. 0.1.")
 
+    def _sample(self, n: int, size: int) -> np.ndarray:
+        """A fixed-seed sample of ``size`` of ``n`` row indices, in order."""
+        return np.sort(np.random.RandomState(self.seed).choice(n, size, replace=False))
+
     def _features(self, texts: list[str], V: np.ndarray) -> np.ndarray:
         n = len(texts)
         parts = [V]
-        lex = _char_tfidf(texts, self.seed)
+        fit_rows = self._sample(n, FIT_SAMPLE) if n > FIT_SAMPLE else None
+        lex = _char_tfidf(texts, self.seed, fit_rows=fit_rows)
         if lex is not None:
             parts.append(lex)
         F = np.hstack(parts)
@@ -169,7 +189,10 @@ class ConcernClusterer:
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                F = PCA(dim, random_state=self.seed).fit_transform(F)
+                if fit_rows is None:
+                    F = PCA(dim, random_state=self.seed).fit_transform(F)
+                else:
+                    F = PCA(dim, random_state=self.seed).fit(F[fit_rows]).transform(F)
         return _normalize(F)
 
     def _choose_k(self, F: np.ndarray, n_distinct: int) -> int:
@@ -186,6 +209,9 @@ class ConcernClusterer:
         ks = sorted(set(np.linspace(lo, hi, num=min(hi - lo + 1, 10)).round().astype(int).tolist()))
         rng = np.random.RandomState(self.seed)
         sample = rng.choice(n, _SILHOUETTE_SAMPLE, replace=False) if n > _SILHOUETTE_SAMPLE else None
+        if n > FIT_SAMPLE:  # k is chosen on a sample; the silhouette on a sample of that
+            F = F[self._sample(n, FIT_SAMPLE)]
+            sample = rng.choice(len(F), _SILHOUETTE_SAMPLE, replace=False) if len(F) > _SILHOUETTE_SAMPLE else None
         for k in ks:
             lab, _ = _kmeans(F, k, self.seed, n_init=3)
             if len(set(lab.tolist())) < 2:
@@ -224,6 +250,9 @@ class ConcernClusterer:
             n_distinct = len(np.unique(np.round(G, 6), axis=0))
             if self.n_sub is not None:
                 k = min(self.n_sub, n_distinct)
+            elif m > SUB_SAMPLE:
+                S = G[self._sample(m, SUB_SAMPLE)]
+                k = self._choose_sub_k(S, len(np.unique(np.round(S, 6), axis=0)))
             else:
                 k = self._choose_sub_k(G, n_distinct)
             if k < 2 or m < 2:
@@ -258,35 +287,46 @@ def _normalize(X: np.ndarray) -> np.ndarray:
     return X / np.where(norms > 0, norms, 1.0)
 
 
-def _char_tfidf(texts: list[str], seed: int) -> np.ndarray | None:
-    """Character 3–5-gram TF-IDF reduced to at most 100 dense, normalised dimensions."""
+def _char_tfidf(texts: list[str], seed: int, *, fit_rows: np.ndarray | None = None) -> np.ndarray | None:
+    """Character 3–5-gram TF-IDF reduced to at most 100 dense, normalised dimensions.
+
+    With ``fit_rows``, vocabulary, IDF and SVD are fitted on those texts only, and
+    all texts are transformed in blocks (memory bounded by the block size).
+    """
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     n = len(texts)
     if n < 3 or not any(t.strip() for t in texts):
         return None
+    fit_texts = texts if fit_rows is None else [texts[i] for i in fit_rows]
+    vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2 if len(fit_texts) >= 50 else 1,
+                          sublinear_tf=True, lowercase=True, dtype=np.float64)
     try:
-        T = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2 if n >= 50 else 1,
-                            sublinear_tf=True, lowercase=True, dtype=np.float64).fit_transform(texts)
+        T = vec.fit_transform(fit_texts)
     except ValueError:  # no n-gram at all (empty or one-letter texts)
         return None
-    dim = min(_SVD_DIM, T.shape[1] - 1, n - 1)
+    dim = min(_SVD_DIM, T.shape[1] - 1, len(fit_texts) - 1)
     if dim < 2:
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # explained variance of identical texts divides by zero
-        S = TruncatedSVD(dim, random_state=seed).fit_transform(T)
+        svd = TruncatedSVD(dim, random_state=seed)
+        S = svd.fit_transform(T)
+        if fit_rows is not None:
+            del T
+            S = np.vstack([svd.transform(vec.transform(texts[i:i + _BLOCK])) for i in range(0, n, _BLOCK)])
     return _normalize(S)
 
 
-def _kmeans(F: np.ndarray, k: int, seed: int, *, n_init: int) -> tuple[np.ndarray, np.ndarray]:
+def _kmeans(F: np.ndarray, k: int, seed: int, *, n_init: int,
+            init: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     from sklearn.cluster import KMeans
 
     k = max(1, min(k, len(F)))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ConvergenceWarning when fewer distinct points than k
-        km = KMeans(k, n_init=n_init, random_state=seed).fit(F)
+        km = KMeans(k, n_init=n_init, random_state=seed, **({} if init is None else {"init": init})).fit(F)
     return km.labels_.astype(int), _normalize(km.cluster_centers_)
 
 

@@ -169,3 +169,25 @@ def test_hashing_embedder_end_to_end():
     model = ConcernClusterer(seed=0).fit(texts, vectors=V)
     assert model.n_clusters_ >= 2
     assert float((model.labels_ < 0).mean()) <= 0.10
+
+
+@pytest.mark.slow
+def test_large_input_is_fitted_on_a_sample_and_assigned(monkeypatch):
+    """Above FIT_SAMPLE comments: vocabulary, SVD, k and start centres from a sample, then all assigned."""
+    from sklearn.metrics import normalized_mutual_info_score
+
+    import insek_nlp.participation.clustering as clustering
+
+    monkeypatch.setattr(clustering, "FIT_SAMPLE", 600)
+    monkeypatch.setattr(clustering, "SUB_SAMPLE", 200)
+    texts, V, gold = corpus(per_topic=300)  # 1,800 comments, three times the sample
+    a = ConcernClusterer(seed=0, n_clusters=6).fit(texts, vectors=V)
+    b = ConcernClusterer(seed=0, n_clusters=6).fit(texts, vectors=V)
+    assert np.array_equal(a.labels_, b.labels_) and np.array_equal(a.sub_labels_, b.sub_labels_)
+    kept = a.labels_ >= 0
+    assert kept.mean() >= 0.9
+    assert normalized_mutual_info_score(gold[kept], a.labels_[kept]) > 0.95
+    assert a.features_.shape[0] == len(texts)
+    auto = ConcernClusterer(seed=0).fit(texts, vectors=V)
+    lo, hi = k_range(len(texts))
+    assert lo <= auto.n_clusters_ <= hi and set(auto.k_scores_) and (auto.sub_labels_[auto.labels_ >= 0] >= 0).all()

@@ -144,7 +144,7 @@ def main() -> int:
     sys.path.insert(0, str(Path(__file__).parent))
     from scale_data import generate, write_csv
 
-    result: dict = {"machine": _machine(), "n": args.n, "embedder": args.embedder,
+    result: dict = {"machine": _machine(), "n": args.n, "embedder": args.embedder, "keep": args.keep,
                     "loadavg_before": list(os.getloadavg())}
     csv_path = SCALE / f"comments-{args.n}.csv"
     t0 = time.perf_counter()

@@ -199,9 +199,12 @@ def summary() -> dict[str, list[dict]]:
         for i, r in enumerate(sc["runs"], 1 + first):
             ec = r.get("embedding_cache") or {}
             st = ", ".join(f"{k.split(':')[0]} {v:,.0f} s" for k, v in (r.get("stage_seconds") or {}).items())
-            row("scale", f"{_n(n)} comments: analysis run {i} ({_n(ec.get('misses') or 0)} texts embedded, "
-                f"{_n(ec.get('hits') or 0)} from the cache)",
-                f"{_n(r['seconds'], 0)} s ({st}), peak {_n(r['peak_rss_mb'], 0)} MB",
+            ps = ", ".join(f"{k.replace('_', ' ')} {v:,.0f} s" for k, v in (r.get("participation_seconds") or {}).items()
+                           if v >= 10)
+            row("scale", f"{_n(n)} comments: analysis run {i} ({_n(ec.get('misses') or 0)} texts embedded; "
+                f"{_n(ec.get('hits') or 0)} cache hits over all stages; load {sc['loadavg_before'][0]:.1f} → "
+                f"{sc['loadavg_after'][0]:.1f})",
+                f"{_n(r['seconds'], 0)} s ({st}; participation: {ps}), peak {_n(r['peak_rss_mb'], 0)} MB",
                 seconds=r["seconds"], peak_rss_mb=r["peak_rss_mb"], stage_seconds=r.get("stage_seconds"))
     return s
 

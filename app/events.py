@@ -261,6 +261,14 @@ def _wire_comments(ui: Layout, view: views.ProjectView) -> None:
         comp.submit(apply, inputs=[*filters, t.concern], outputs=apply_outputs)
     t.apply_btn.click(apply, inputs=[*filters, t.concern], outputs=apply_outputs)
 
+    @guard
+    def show_comment(evt: gr.SelectData):
+        index = current_index()
+        row = evt.row_value or []
+        return views.comment_detail_html(index, row[-1] if row else None) if index else ""
+
+    t.comments.select(show_comment, outputs=[t.comment_detail])
+
     def bezirk_changed(bezirk):
         return gr.update(choices=views.ortsteile_of(bezirk), value=views.ALL)
 

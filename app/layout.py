@@ -78,6 +78,7 @@ class CommentsTab:
     detail: gr.HTML
     comments_note: gr.Markdown
     comments: gr.Dataframe
+    comment_detail: gr.HTML
     new_name: gr.Textbox
     rename_btn: gr.Button
     merge_with: gr.Dropdown
@@ -246,6 +247,7 @@ def _comments_tab() -> CommentsTab:
         comments = gr.Dataframe(interactive=False, wrap=True, elem_id="beitraege-tabelle", max_height=480,
                                 column_widths=["70px", "95px", "140px", "70px", "110px", "160px", "420px", "160px",
                                                "110px"])
+        comment_detail = gr.HTML(elem_id="beitrag-detail")
         with gr.Accordion("Anliegen bearbeiten (umbenennen, zusammenführen, aufteilen, Beitrag verschieben)",
                           open=False):
             gr.Markdown("Änderungen gelten für das oben gewählte Anliegen, werden gespeichert und bei jedem "
@@ -267,7 +269,7 @@ def _comments_tab() -> CommentsTab:
         with gr.Accordion("Anliegen, auf die kein Entwurf antwortet", open=True):
             unanswered = gr.HTML(elem_id="unbeantwortet")
     return CommentsTab(tab, bezirk, ortsteil, theme, date_from, date_to, query, apply_btn, reset_btn, tree, concern,
-                       detail, comments_note, comments, new_name, rename_btn, merge_with, merge_btn, split_btn,
+                       detail, comments_note, comments, comment_detail, new_name, rename_btn, merge_with, merge_btn, split_btn,
                        move_comment, move_to, move_btn, edit_result, campaigns, unanswered)
 
 

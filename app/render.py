@@ -39,6 +39,11 @@ def de_int(n: int | float | None) -> str:
     return "–" if n is None else f"{int(n):,}".replace(",", ".")
 
 
+def n_of(n: int, singular: str, plural: str) -> str:
+    """"1 Beitrag", "3 Beiträge" (German thousands separator)."""
+    return f"{de_int(n)} {singular if n == 1 else plural}"
+
+
 def de_float(x: float | None, digits: int = 2) -> str:
     return "–" if x is None else f"{x:.{digits}f}".replace(".", ",")
 

@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import pandas as pd
 
-from app.render import badge, de_date, de_float, de_int, de_pct, esc, highlight, message, section_text, where
+from app.render import badge, de_date, de_float, de_int, de_pct, esc, highlight, message, n_of, section_text, where
 from insek_nlp.errors import InputError, InsekError
 from insek_nlp.ingest import IngestOptions, ingest
 from insek_nlp.store import Store
@@ -757,9 +757,34 @@ def comments_frame(index: CommentIndex, mask: pd.Series, concern_id: str | None 
         "Themen": sel["themen"].map(lambda ts: ", ".join(index.theme_labels.get(t, t) for t in ts)),
         "ID": sel["id"],
     })
-    note = (f"{de_int(n)} Beiträge" + (f", die ersten {de_int(MAX_COMMENT_ROWS)} gezeigt" if n > MAX_COMMENT_ROWS else "")
+    note = (n_of(n, "Beitrag", "Beiträge") + (f", die ersten {de_int(MAX_COMMENT_ROWS)} gezeigt" if n > MAX_COMMENT_ROWS else "")
             + (f" im Anliegen {concern_id}" if concern_id else "") + ".")
     return out, note
+
+
+def comment_detail_html(index: CommentIndex, comment_id: str | None) -> str:
+    """One comment in full: text, places, concern, themes, campaign, source link (http/https only)."""
+    df = index.frame
+    rows = df[df["id"] == comment_id]
+    if not comment_id or rows.empty:
+        return message("Eine Zeile der Tabelle anklicken, um den Beitrag vollständig zu sehen.", "info")
+    r = rows.iloc[0]
+    facts = [f"Beitrag {esc(r['nr'])}", de_date(r["datum"]) if r["datum"] else "ohne Datum"]
+    if r["ortsteile"]:
+        facts.append("Ortsteile: " + esc(", ".join(r["ortsteile"])))
+    if r["bezirke"]:
+        facts.append("Stadtbezirke: " + esc(", ".join(r["bezirke"])))
+    if r["anliegen"] is not None:
+        facts.append(f"Anliegen {esc(r['anliegen'])}")
+    if r["themen"]:
+        facts.append("Themen: " + esc(", ".join(index.theme_labels.get(t, t) for t in r["themen"])))
+    flag = badge(r["dublette"], "warnung") if r["dublette"] else ""
+    url = str(r["url"] or "")
+    link = (f" · <a href='{esc(url)}' target='_blank' rel='noopener noreferrer'>Quelle</a>"
+            if url.lower().startswith(("http://", "https://")) else (f" · Quelle: {esc(url)}" if url else ""))
+    title = f"<b>{esc(r['titel'])}</b><br>" if r["titel"] else ""
+    return (f"<div class='karte'><div class='kopf'>{' · '.join(facts)} {flag}{link}</div>"
+            f"<div class='text'>{title}{esc(r['text'])}</div></div>")
 
 
 def campaigns_html(index: CommentIndex) -> str:
@@ -777,9 +802,10 @@ def campaigns_html(index: CommentIndex) -> str:
     if not rows:
         return message("Keine Kampagnen oder Dubletten gefunden.", "ok")
     n_members = sum(len(g["members"]) for g in index.campaigns)
-    head = (f"<p class='hinweis'>{de_int(len(index.campaigns))} Gruppen mit {de_int(n_members)} Beiträgen; gezählt als "
-            f"{de_int(len(index.campaigns))} Stimmen. Insgesamt {de_int(len(index.frame))} Beiträge, "
-            f"{de_int(len(index.frame) - n_members + len(index.campaigns))} verschiedene Stimmen.</p>")
+    n_groups = len(index.campaigns)
+    head = (f"<p class='hinweis'>{n_of(n_groups, 'Gruppe', 'Gruppen')} mit {de_int(n_members)} Beiträgen; jede Gruppe "
+            f"zählt als eine Stimme. Insgesamt {n_of(len(index.frame), 'Beitrag', 'Beiträge')}, "
+            f"{de_int(len(index.frame) - n_members + n_groups)} verschiedene Stimmen.</p>")
     return (head + "<table class='tabelle'><thead><tr><th>Art</th><th>Beiträge (alle)</th><th>als Stimmen gezählt</th>"
             "<th>Ähnlichkeit</th><th>Vorlage</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 

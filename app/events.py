@@ -255,11 +255,14 @@ def _wire_comments(ui: Layout, view: views.ProjectView) -> None:
         return content(index, views.make_filter(bezirk, ortsteil, theme, date_from, date_to, query), concern)
 
     apply_outputs = [t.tree, t.detail, t.comments, t.comments_note, t.move_comment]
-    for comp in (t.bezirk, t.ortsteil, t.theme, t.concern):
-        comp.input(apply, inputs=[*filters, t.concern], outputs=apply_outputs)
+    # Filtering is light work on cached data: only the latest of quick successive changes counts.
+    # (Through the queue all the same: only queued events show a gr.Error, e.g. for a bad date.)
+    fast = {"trigger_mode": "always_last", "show_progress": "minimal"}
+    for comp in (t.ortsteil, t.theme, t.concern):
+        comp.input(apply, inputs=[*filters, t.concern], outputs=apply_outputs, **fast)
     for comp in (t.date_from, t.date_to, t.query):
-        comp.submit(apply, inputs=[*filters, t.concern], outputs=apply_outputs)
-    t.apply_btn.click(apply, inputs=[*filters, t.concern], outputs=apply_outputs)
+        comp.submit(apply, inputs=[*filters, t.concern], outputs=apply_outputs, **fast)
+    t.apply_btn.click(apply, inputs=[*filters, t.concern], outputs=apply_outputs, **fast)
 
     @guard
     def show_comment(evt: gr.SelectData):
@@ -269,10 +272,14 @@ def _wire_comments(ui: Layout, view: views.ProjectView) -> None:
 
     t.comments.select(show_comment, outputs=[t.comment_detail])
 
-    def bezirk_changed(bezirk):
-        return gr.update(choices=views.ortsteile_of(bezirk), value=views.ALL)
+    @guard
+    def bezirk_changed(bezirk, theme, date_from, date_to, query, concern):
+        """A new Stadtbezirk resets the Ortsteil (to those of the Bezirk) and filters, in one answer."""
+        return (gr.update(choices=views.ortsteile_of(bezirk), value=views.ALL),
+                *apply(bezirk, views.ALL, theme, date_from, date_to, query, concern))
 
-    t.bezirk.input(bezirk_changed, inputs=[t.bezirk], outputs=[t.ortsteil])
+    t.bezirk.input(bezirk_changed, inputs=[t.bezirk, t.theme, t.date_from, t.date_to, t.query, t.concern],
+                   outputs=[t.ortsteil, *apply_outputs], **fast)
 
     @guard
     def reset(concern):

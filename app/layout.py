@@ -260,7 +260,7 @@ def _comments_tab() -> CommentsTab:
                 merge_btn = gr.Button("Zusammenführen", scale=1)
             split_btn = gr.Button("In Unteranliegen aufteilen")
             with gr.Row():
-                move_comment = gr.Dropdown(label="Beitrag", scale=3)
+                move_comment = gr.Dropdown(label="Beitrag (des oben gewählten Anliegens)", scale=3)
                 move_to = gr.Dropdown(label="verschieben nach Anliegen", scale=2)
                 move_btn = gr.Button("Verschieben", scale=1)
             edit_result = gr.HTML()

@@ -34,7 +34,7 @@ LEVEL_CLASS = {"stark": "stark", "erwähnt": "erwaehnt", "fehlt": "fehlt"}
 UPLOAD_DIR = "eingang"
 TAXONOMY_DIR = "taxonomien"
 EXPORT_DIR = "exporte"
-MAX_COMMENT_ROWS = 300
+MAX_COMMENT_ROWS = 100
 MAX_CELL_PASSAGES = 40
 ALL = "Alle"
 
@@ -848,8 +848,11 @@ def ortsteile_of(bezirk: str | None) -> list[str]:
 
 
 def comment_choices(index: CommentIndex, mask: pd.Series, concern_id: str | None) -> list[tuple[str, str]]:
+    """Comments of the chosen concern (as filtered) that a reviewer can move; none without a concern."""
+    if not concern_id:
+        return []
     df = index.frame
-    sel = df[mask & (df["anliegen"] == concern_id)] if concern_id else df[mask]
+    sel = df[mask & (df["anliegen"] == concern_id)]
     return [(f"{r.nr}: {(r.titel or r.text)[:70]}", r.id) for r in sel.head(MAX_COMMENT_ROWS).itertuples()]
 
 

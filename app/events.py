@@ -131,7 +131,7 @@ def _wire_themes(ui: Layout, view: views.ProjectView) -> None:
         if not choices:
             return (gr.update(choices=[], value=None),
                     message("Noch kein Analyselauf. Bitte im Reiter „Projekt“ Dateien einlesen und die Analyse "
-                            "starten.", "info"), None, None, gr.update(choices=[], value=[]))
+                            "starten.", "info"), views.empty_frame("Thema"), None, gr.update(choices=[], value=[]))
         specs = [s for _, s in choices]
         spec = spec if spec in specs else specs[0]
         grid = views.coverage_grid(view, spec)
@@ -232,8 +232,8 @@ def _wire_comments(ui: Layout, view: views.ProjectView) -> None:
         empty = message("Noch keine Anliegen: bitte im Reiter „Projekt“ Beiträge einlesen und die Analyse starten.",
                         "info")
         if index is None:
-            return (empty, "", None, "", gr.update(), gr.update(), gr.update(), gr.update(), gr.update(), "", "",
-                    gr.update())
+            return (empty, "", views.empty_frame(*views.COMMENT_COLUMNS), "", gr.update(), gr.update(), gr.update(),
+                    gr.update(), gr.update(), "", "", gr.update())
         bezirke, ortsteile, themes = views.filter_choices(view, index)
         concerns = views.concern_choices(index)
         ids = [c for _, c in concerns]
@@ -365,8 +365,9 @@ def _wire_places(ui: Layout, view: views.ProjectView) -> None:
     def show():
         frames = views.places_frames(view)
         if frames is None:
+            cols = ("Beiträge", "Abschnitte in Entwürfen/Protokollen", "Hinweis")
             return (message("Noch kein Analyselauf: bitte im Reiter „Projekt“ die Analyse starten.", "info"),
-                    None, None, None, None)
+                    None, None, views.empty_frame("Stadtbezirk", *cols), views.empty_frame("Ortsteil", *cols))
         bez, ot, chart = frames
         return (views.places_summary_html(bez, ot), chart[chart["Quelle"] == "Bürgerbeiträge"],
                 chart[chart["Quelle"] == "Entwurfsabschnitte"], views.styled_places(bez), views.styled_places(ot))

@@ -743,6 +743,14 @@ def concern_detail_html(index: CommentIndex, concern_id: str | None, mask: pd.Se
     return "".join(parts)
 
 
+COMMENT_COLUMNS = ["Nr.", "Datum", "Ortsteile", "Anliegen", "Kampagne/Dublette", "Titel", "Beitrag", "Themen", "ID"]
+
+
+def empty_frame(*columns: str) -> pd.DataFrame:
+    """A table with German headers and no rows (Gradio shows "1 2 3" for a missing one)."""
+    return pd.DataFrame(columns=list(columns))
+
+
 def comments_frame(index: CommentIndex, mask: pd.Series, concern_id: str | None = None) -> tuple[pd.DataFrame, str]:
     """The filtered comments (of one concern, if chosen) as a table; at most MAX_COMMENT_ROWS rows."""
     df = index.frame

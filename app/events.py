@@ -137,7 +137,10 @@ def _wire_themes(ui: Layout, view: views.ProjectView) -> None:
         grid = views.coverage_grid(view, spec)
         tax = views.load_project_taxonomy(view, spec)
         meta = {"spec": spec, "themes": list(grid.theme_ids), "docs": list(grid.doc_ids), "run": grid.run_id}
-        return (gr.update(choices=choices, value=spec), grid.legend, grid.frame, meta,
+        n = len(grid.doc_ids)
+        widths = ["300px"] + [f"{max(120, min(220, 900 // max(n, 1)))}px"] * n  # themes wrap; documents side by side
+        return (gr.update(choices=choices, value=spec), grid.legend, gr.update(value=grid.frame, column_widths=widths),
+                meta,
                 gr.update(choices=[(th.label, th.id) for th in tax]))
 
     outs = [t.taxonomy, t.legend, t.grid, t.grid_meta, t.item_themes]

@@ -218,7 +218,7 @@ def _themes_tab() -> ThemesTab:
                     suggestions = gr.Radio(label="Vorschläge", elem_id="vorschlaege")
                     suggest_items = gr.State([])
                 retrain_btn = gr.Button("Mit den Korrekturen neu berechnen", elem_id="neu-trainieren")
-                retrain_result = gr.HTML()
+                retrain_result = gr.HTML(elem_id="neu-trainieren-ergebnis")
     return ThemesTab(tab, taxonomy, refresh_btn, legend, grid, grid_meta, cell, item, item_html, item_themes, note,
                      save_btn, save_result, suggest_btn, suggestions, suggest_items, retrain_btn, retrain_result)
 

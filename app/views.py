@@ -673,6 +673,7 @@ def concern_tree_html(index: CommentIndex, mask: pd.Series, f: CommentFilter) ->
             subs.setdefault(c["parent"], []).append(c)
     items = []
     n_all = len(df)
+    biggest = max([main_counts.get(c["id"], 0) for c in index.concerns if c["parent"] is None] + [1])
     for c in index.concerns:
         if c["parent"] is not None:
             continue
@@ -690,8 +691,7 @@ def concern_tree_html(index: CommentIndex, mask: pd.Series, f: CommentFilter) ->
             f"<li><span class='groesse'>{de_int(sub_counts.get(s['id'], 0)) if f.active else de_int(s['size'])}</span> "
             f"{esc(' · '.join(s['key_terms'][:4]))} <span class='hinweis'>– {esc(s['title'][:80])}</span></li>"
             for s in subs.get(c["id"], []) if not f.active or sub_counts.get(s["id"], 0))
-        share = n / n_all if n_all else 0
-        bar = f"<span class='balken' style='width:{max(2, round(share * 160))}px'></span>"
+        bar = f"<span class='balken' style='width:{max(2, round(n / biggest * 120))}px'></span>"
         items.append(f"<details><summary><span class='nr'>{esc(c['id'])}</span> {bar}<span class='groesse'>{size}</span> "
                      f"<b>{esc(' · '.join(c['key_terms'][:4]) or 'nicht zugeordnet')}</b> "
                      f"<span class='hinweis'>{esc(c['title'][:90])}</span> {' '.join(flags)}</summary>"

@@ -26,6 +26,13 @@ TABS = [
 ]
 
 
+def _draft_column(page) -> int:
+    """Index of the draft's column in the heatmap (once the heatmap has its headers)."""
+    page.locator("#heatmap [role=columnheader]").filter(has_text="Fachkonzept").first.wait_for(timeout=20_000)
+    headers = page.locator("#heatmap [role=columnheader]").all_inner_texts()
+    return next(i for i, h in enumerate(headers) if "Fachkonzept" in h)
+
+
 def test_every_tab_opens_in_german_and_is_photographed(page):
     names = [t.inner_text() for t in page.get_by_role("tab").all()]
     for name, _, _ in TABS:
@@ -49,8 +56,7 @@ def test_coverage_heatmap_marks_gaps_and_a_cell_shows_its_passages(page):
     assert any(t.startswith("erwähnt") or t.startswith("stark") for t in texts[1:]), texts
     assert "fehlt" in page.locator("#heatmap").inner_text()
     # click the draft's cell of that theme
-    draft_col = next(i for i, h in enumerate(page.locator("#heatmap [role=columnheader]").all_inner_texts())
-                     if "Fachkonzept" in h)
+    draft_col = _draft_column(page)
     cells.nth(draft_col).click()
     page.wait_for_selector("#zelle .karte", timeout=20_000)
     card = page.locator("#zelle .karte").first
@@ -62,8 +68,7 @@ def test_correcting_a_theme_label_persists_after_reload(page, ui_project):
     open_tab(page, "Themenabdeckung", "#heatmap table")
     page.fill("#pruefer input, #pruefer textarea", "Prüferin Test")
     row = page.locator("#heatmap [role=row]").filter(has_text="Umgang mit dem Wachstum der Stadt")
-    draft_col = next(i for i, h in enumerate(page.locator("#heatmap [role=columnheader]").all_inner_texts())
-                     if "Fachkonzept" in h)
+    draft_col = _draft_column(page)
     row.locator("[role=gridcell]").nth(draft_col).click()
     page.wait_for_selector("#zelle .karte", timeout=20_000)
     chosen = pick(page, "textstelle")
@@ -91,7 +96,18 @@ def test_correcting_a_theme_label_persists_after_reload(page, ui_project):
 
     with Store.open(ui_project, create=False) as store:
         reviews = [r for r in store.reviews("theme") if r.reviewer == "Prüferin Test"]
+        runs_before = len(store.runs())
     assert reviews and "gesundheit" in reviews[-1].label.split(",")
+
+    # the correction feeds the next run: the reviewed passage has exactly its reviewed themes
+    page.click("#neu-trainieren")
+    page.wait_for_selector("#neu-trainieren-ergebnis .meldung-ok", timeout=120_000)
+    item_id = reviews[-1].target_id.split(":", 1)[1]
+    with Store.open(ui_project, create=False) as store:
+        assert len(store.runs()) == runs_before + 1
+        run_id = store.latest_theme_run("insek-querschnittsthemen")
+        scores = store.theme_scores(run_id, "insek-querschnittsthemen", "passage")[item_id]
+    assert scores["gesundheit"][0] == 1.0
 
 
 def test_hostile_comment_text_is_shown_as_text(page):

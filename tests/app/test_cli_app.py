@@ -85,3 +85,15 @@ def test_insek_app_rejects_a_malformed_auth(tmp_path):
     from insek_nlp.cli import main
 
     assert main(["app", "--project", str(tmp_path / "p"), "--auth", "ohne-passwort"]) == 2
+
+
+def test_insek_app_on_a_busy_port_is_a_german_error(tmp_path, capsys):
+    from insek_nlp.cli import main
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["app", "--project", str(tmp_path / "p"), "--port", str(port)]) == 2
+    out = capsys.readouterr().out
+    assert "kann nicht auf 127.0.0.1" in out and "--port" in out

@@ -100,10 +100,8 @@ def _wire_project(ui: Layout, view: views.ProjectView, blocks: gr.Blocks) -> Non
     def add_taxonomy(file, selected):
         if not file:
             return gr.update(), ""
-        tax_id = views.save_taxonomy_upload(view, file if isinstance(file, str) else file.name)
+        tax_id, spec = views.save_taxonomy_upload(view, file if isinstance(file, str) else file.name)
         choices = views.taxonomy_choices(view)
-        spec = next(s for label, s in choices if s.endswith(Path(file if isinstance(file, str) else file.name).name)
-                    or s == tax_id)
         return (gr.update(choices=choices, value=list(dict.fromkeys([*(selected or []), spec]))),
                 message(f"Themenkatalog „{tax_id}“ geprüft und gespeichert.", "ok"))
 

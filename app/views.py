@@ -195,8 +195,12 @@ def project_summary_html(view: ProjectView) -> str:
             f"</div><p class='hinweis'>Projektordner: {esc(view.folder)} · {run_text}</p>")
 
 
-def save_taxonomy_upload(view: ProjectView, file: str | Path) -> str:
-    """Copy an uploaded taxonomy into the project, validate it; return its id."""
+def save_taxonomy_upload(view: ProjectView, file: str | Path) -> tuple[str, str]:
+    """Copy an uploaded taxonomy into the project and validate it; return (its id, the spec to run it with).
+
+    Raises:
+        TaxonomyError: the file is not a valid taxonomy (German message with file and line); it is not kept.
+    """
     from insek_nlp.classify.taxonomy import load_taxonomy
 
     [path] = save_uploads(view.folder, [file], TAXONOMY_DIR)
@@ -205,7 +209,8 @@ def save_taxonomy_upload(view: ProjectView, file: str | Path) -> str:
     except InsekError:
         path.unlink(missing_ok=True)
         raise
-    return tax.id
+    view.clear_cache()
+    return tax.id, str(path)
 
 
 def project_taxonomy_files(view: ProjectView) -> list[Path]:

@@ -249,3 +249,24 @@ def test_conflicts_listed_shown_and_decided(view):
         conflicts_view.decide(view, None, "bestätigt", note=None, reviewer=None)
     with pytest.raises(InputError):
         conflicts_view.decide(view, "gibt-es-nicht", "bestätigt", note=None, reviewer=None)
+
+
+def test_own_taxonomy_upload_is_validated(tmp_path):
+    from insek_nlp.errors import TaxonomyError
+
+    view = views.ProjectView(tmp_path / "p")
+    good = tmp_path / "rad.yaml"
+    good.write_text("id: rad\nname: Radverkehr\nlanguage: de\nthemes:\n"
+                    "  - id: radwege\n    label: Radwege\n    description: Wege für den Radverkehr.\n"
+                    "    terms: [Radweg, Radspur]\n"
+                    "  - id: parken\n    label: Fahrradparken\n    description: Abstellen von Rädern.\n"
+                    "    terms: [Fahrradständer, Bügel]\n", encoding="utf-8")
+    tax_id, spec = views.save_taxonomy_upload(view, good)
+    assert tax_id == "rad" and Path(spec).parent == (tmp_path / "p" / "taxonomien").resolve()
+    assert (f"{Path(spec).name} (eigene Datei)", spec) in views.taxonomy_choices(view)
+    assert views.load_project_taxonomy(view, "rad").ids == ("radwege", "parken")
+    bad = tmp_path / "kaputt.yaml"
+    bad.write_text("id: kaputt\nname: K\nthemes:\n  - id: a\n    description: ohne Label\n", encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="Zeile"):
+        views.save_taxonomy_upload(view, bad)
+    assert not (tmp_path / "p" / "taxonomien" / "kaputt.yaml").exists()

@@ -89,7 +89,7 @@ def build_project(folder: Path, n: int, seed: int) -> tuple[Path, dict]:
     project = folder / "ui-project"
     if (project / "insek.db").exists():
         with Store.open(project, create=False) as store:
-            if len(store.comments()) == n and store.latest_participation_run():
+            if len(store.comments()) == n and store.latest_participation_run() and store.latest_conflict_run():
                 return project, {"reused": True}
         shutil.rmtree(project)
     src = folder / "ui-sources"
@@ -151,7 +151,15 @@ def python_callbacks(project: Path) -> dict:
     def export(view):
         views.export_csv(view, "beitraege", tax, OUT / "ui-export")
 
-    tabs = {"Projekt": projekt, "Themenabdeckung": themen, "Bürgerbeiträge": beitraege, "Orte": orte}
+    def konflikte(view):
+        from app import conflicts_view
+
+        _, _, choices = conflicts_view.conflict_list(view)
+        if choices:
+            conflicts_view.conflict_detail(view, choices[0][1])
+
+    tabs = {"Projekt": projekt, "Themenabdeckung": themen, "Bürgerbeiträge": beitraege, "Zielkonflikte": konflikte,
+            "Orte": orte}
     result: dict = {"tabs": {}, "filters": {}}
     for name, fn in tabs.items():
         cold = []
@@ -191,13 +199,14 @@ def python_callbacks(project: Path) -> dict:
 _BUSY = "[data-testid=status-tracker].pending, [data-testid=status-tracker].generating"
 
 
-def _settled(page) -> float:
-    """The moment the page has finished the event just started: Gradio marks the outputs of a running event
-    with a busy status tracker and keeps the old content meanwhile, so wait until none is busy."""
+def _settled(page, t_ready: float) -> float:
+    """When the event just started has finished. Gradio keeps the old content of a tab while its event
+    runs and marks the outputs with a busy status tracker: if one shows up within 150 ms, wait until none
+    is busy; if none does, the content was complete at ``t_ready``."""
     try:
-        page.wait_for_function(f"() => document.querySelector('{_BUSY}')", timeout=150)
-    except Exception:  # the event finished (or never showed a tracker) within 150 ms
-        pass
+        page.wait_for_function(f"() => document.querySelector('{_BUSY}')", timeout=150, polling=10)
+    except Exception:
+        return t_ready
     page.wait_for_function(f"() => !document.querySelector('{_BUSY}')", timeout=60_000, polling=10)
     return time.perf_counter()
 
@@ -218,6 +227,7 @@ def browser_times(project: Path) -> dict | None:
     blocks = launch(project, port=port, block=False, quiet=True, embedder="hashing")
     ready = {"Projekt": "#projekt-kennzahlen .kennzahlen", "Themenabdeckung": "#heatmap [role=gridcell]",
              "Bürgerbeiträge": "#anliegen-baum details", "Orte": "#orte-bezirke [role=gridcell]",
+             "Zielkonflikte": "#konflikte-uebersicht p, #konflikte-uebersicht .meldung",
              "Export": "#export-tabelle"}
     out: dict = {"tabs": {}}
     try:
@@ -231,26 +241,40 @@ def browser_times(project: Path) -> dict | None:
             page.wait_for_selector(ready["Projekt"], timeout=60_000)
             out["page_load_s"] = round(time.perf_counter() - t, 3)
             for rnd in range(2):  # first visit, then again
-                for name in ["Themenabdeckung", "Bürgerbeiträge", "Orte", "Export", "Projekt"]:
+                for name in ["Themenabdeckung", "Bürgerbeiträge", "Zielkonflikte", "Orte", "Export", "Projekt"]:
                     t = time.perf_counter()
                     page.get_by_role("tab", name=name).click()
                     page.wait_for_selector(ready[name], timeout=60_000)
-                    out["tabs"].setdefault(name, []).append(round(_settled(page) - t, 3))
+                    out["tabs"].setdefault(name, []).append(round(_settled(page, time.perf_counter()) - t, 3))
             page.get_by_role("tab", name="Bürgerbeiträge").click()
             page.wait_for_selector(ready["Bürgerbeiträge"])
             times = []
-            for bezirk in ["Süd", "West", "Nord"]:
+            for bezirk in ["Süd", "West", "Nord", "Ost", "Mitte"]:
                 page.locator("#filter-bezirk input").click()
                 opt = page.locator(f"#filter-bezirk li[role=option][aria-label='{bezirk}']")
                 opt.wait_for()
                 t = time.perf_counter()
                 opt.click()
                 page.wait_for_function("() => document.querySelector('#anliegen-baum').innerText"
-                                       ".includes('passen zum Filter')", timeout=30_000)
-                times.append(round(_settled(page) - t, 3))
+                                       ".includes('passen zum Filter')", timeout=30_000, polling=10)
+                times.append(round(_settled(page, time.perf_counter()) - t, 3))
                 page.click("text=Filter zurücksetzen")
                 page.wait_for_function("() => !document.querySelector('#anliegen-baum').innerText"
                                        ".includes('passen zum Filter')", timeout=30_000)
+                _settled(page, 0.0)
+            search = []
+            for word in ["radweg", "miete", "schule", "park", "straßenbahn"]:
+                page.fill("#filter-suche input, #filter-suche textarea", word)
+                t = time.perf_counter()
+                page.click("#filter-anwenden")
+                page.wait_for_function("() => document.querySelector('#anliegen-baum').innerText"
+                                       ".includes('passen zum Filter')", timeout=30_000, polling=10)
+                search.append(round(_settled(page, time.perf_counter()) - t, 3))
+                page.click("text=Filter zurücksetzen")
+                page.wait_for_function("() => !document.querySelector('#anliegen-baum').innerText"
+                                       ".includes('passen zum Filter')", timeout=30_000)
+                _settled(page, 0.0)
+            out["search_s"] = search
             out["filter_change_s"] = times
             OUT.mkdir(parents=True, exist_ok=True)
             page.get_by_role("tab", name="Bürgerbeiträge").click()
@@ -295,8 +319,12 @@ def main() -> int:
         ok &= t <= FILTER_LIMIT
         print(f"| {label} | {t:.3f} s | {'yes' if t <= FILTER_LIMIT else 'NO'} |")
     if br:
-        print(f"\nBrowser: page load {br['page_load_s']:.2f} s; Stadtbezirk filter change "
-              f"{', '.join(f'{x:.2f}' for x in br['filter_change_s'])} s (click to updated tree).")
+        print(f"\nBrowser: page load {br['page_load_s']:.2f} s; click to updated concern tree: choosing a "
+              f"Stadtbezirk {', '.join(f'{x:.2f}' for x in br['filter_change_s'])} s (median "
+              f"{statistics.median(br['filter_change_s']):.2f}); full-text search + \"Filter anwenden\" "
+              f"{', '.join(f'{x:.2f}' for x in br['search_s'])} s (median {statistics.median(br['search_s']):.2f}).")
+    print(f"Load average while measuring: {' / '.join(f'{x:.1f}' for x in __import__('os').getloadavg())} "
+          "(1 / 5 / 15 min, 2 cores).")
     print(f"Export of all comments as CSV: {py['export_comments_csv_s']:.2f} s.")
     return 0 if ok else 1
 

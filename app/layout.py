@@ -180,7 +180,9 @@ def _project_tab() -> ProjectTab:
         ingest_result = gr.HTML(elem_id="einlese-ergebnis")
         run_result = gr.HTML(elem_id="lauf-ergebnis")
         gr.Markdown("### Dokumente im Projekt")
-        documents = gr.Dataframe(interactive=False, wrap=True, elem_id="dokumente", max_height=420)
+        documents = gr.Dataframe(interactive=False, wrap=True, elem_id="dokumente", max_height=420,
+                                 column_widths=["170px", "80px", "95px", "230px", "75px", "105px", "90px", "160px",
+                                                "320px"])
         problems = gr.HTML()
         with gr.Accordion("Technische Angaben zum letzten Analyselauf (Manifest)", open=False):
             gr.Markdown("Versionen, Einstellungen und Prüfsummen der Eingaben: damit lässt sich jedes Ergebnis "

@@ -140,7 +140,7 @@ def ingest_results_html(results: Sequence[IngestResult]) -> str:
         kind = KIND_DE.get(r.document.kind, "") if r.document else ""
         cls = "fehler" if r.outcome == "failed" else ("warnung" if r.problems else "ok")
         problems = "".join(f"<li>{esc(p.location + ': ' if p.location else '')}{esc(p.message)}</li>"
-                           for p in r.problems if p.severity != "info")
+                           for p in r.problems if p.severity != "info" and p.message not in r.message)
         rows.append(f'<tr class="zeile-{cls}"><td>{esc(Path(r.path).name)}</td><td>{esc(kind)}</td>'
                     f"<td>{badge(OUTCOME_DE[r.outcome], cls)}</td><td>{esc(r.message)}"
                     f"{'<ul>' + problems + '</ul>' if problems else ''}</td></tr>")
@@ -299,13 +299,23 @@ def run_summary_html(view: ProjectView) -> str:
                      f"{de_int(cache.get('hits'))}</li>")
     for name, stage in (m.get("stages") or {}).items():
         if name.startswith("themes:"):
+            learned = (f"; aus {de_int(stage.get('reviewed'))} geprüften Textstellen gelernt" if stage.get("reviewed")
+                       else "")
             parts.append(f"<li>Themen „{esc(stage.get('taxonomy'))}“: {de_int(stage.get('items'))} Texte eingeordnet "
-                         f"({esc(stage.get('method'))}), davon {de_int(stage.get('uncertain'))} unsicher; "
-                         f"{de_int(stage.get('reviewed'))} geprüfte Beispiele</li>")
+                         f"({esc(stage.get('method'))}), davon {de_int(stage.get('uncertain'))} unsicher{learned}</li>")
         elif name == "participation":
             parts.append(f"<li>Bürgerbeiträge: {de_int(stage.get('comments'))} analysiert, "
                          f"{de_int(stage.get('concerns'))} Anliegen, {de_int(stage.get('unassigned'))} nicht "
                          f"zugeordnet, {de_int(stage.get('duplicate_groups'))} Dubletten-Gruppen</li>")
+        elif name == "conflicts":
+            parts.append(f"<li>Zielkonflikte: {de_int(stage.get('flags'))} markiert"
+                         + (f" ({esc(stage['message'])})" if stage.get("message") else "") + "</li>")
+    from insek_nlp.classify.themes import MIN_REVIEWED, REVIEW_TARGET
+
+    n_reviewed = len(view.store.current_reviews(REVIEW_TARGET))
+    parts.append(f"<li>Geprüfte Textstellen (Themen): {de_int(n_reviewed)}"
+                 + (f" – ab {MIN_REVIEWED} lernt der Klassifikator beim nächsten Lauf daraus"
+                    if n_reviewed < MIN_REVIEWED else "") + "</li>")
     parts.append("</ul>")
     return "".join(parts)
 

@@ -51,13 +51,14 @@ def test_every_tab_opens_in_german_and_is_photographed(page):
 def test_coverage_heatmap_marks_gaps_and_a_cell_shows_its_passages(page):
     open_tab(page, "Themenabdeckung", "#heatmap table")
     # the draft covers growth ("Wachstum"): that cell is not a gap
+    draft_col = _draft_column(page)
     row = page.locator("#heatmap [role=row]").filter(has_text="Umgang mit dem Wachstum der Stadt")
     cells = row.locator("[role=gridcell]")
+    cells.nth(draft_col).wait_for(timeout=20_000)
     texts = [cells.nth(i).inner_text() for i in range(cells.count())]
     assert any(t.startswith("erwähnt") or t.startswith("stark") for t in texts[1:]), texts
     assert "fehlt" in page.locator("#heatmap").inner_text()
     # click the draft's cell of that theme
-    draft_col = _draft_column(page)
     cells.nth(draft_col).click()
     page.wait_for_selector("#zelle .karte", timeout=20_000)
     card = page.locator("#zelle .karte").first

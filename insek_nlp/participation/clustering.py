@@ -43,7 +43,11 @@ def k_range(n: int) -> tuple[int, int]:
     if n < 2:
         return (1, 1)
     lo = min(30, max(4, round(n / 150)))
-    hi = min(40, n // 10)
+    # At most one main concern per 15 comments (40 from 600 on): the silhouette rises
+    # almost steadily with k on comment data, so this end decides. With n // 10 the
+    # 401 demo comments gave 36 main concerns (median 10 comments); the sub-concerns
+    # are there for the finer level (see benchmarks/bench_small.py).
+    hi = min(40, n // 15)
     hi = max(hi, min(lo, max(2, n // 3)))
     lo = min(lo, hi)
     return (lo, hi)
@@ -111,7 +115,12 @@ class ConcernClusterer:
         # One thread: bit-identical results on every machine, and on a busy
         # machine OpenMP spin-waiting made k-means 30x slower, not faster.
         with threadpool_limits(limits=1):
-            F = self._features(texts, V) if n else np.zeros((0, 1))
+            # All texts the same (one campaign copied thousands of times): one concern, no features needed.
+            same = n > 0 and len(set(texts)) == 1 and bool(np.all(V == V[0]))
+            if n == 0 or same:
+                F = np.ones((n, 1))
+            else:
+                F = self._features(texts, V)
             self.features_ = F
             n_distinct = len(np.unique(np.round(F, 6), axis=0)) if n else 0
             self.k_scores_: dict[int, float] = {}
@@ -174,7 +183,7 @@ class ConcernClusterer:
             return max(1, hi)
         from sklearn.metrics import silhouette_score
 
-        ks = sorted(set(np.linspace(lo, hi, num=min(hi - lo + 1, 10)).round().astype(int)))
+        ks = sorted(set(np.linspace(lo, hi, num=min(hi - lo + 1, 10)).round().astype(int).tolist()))
         rng = np.random.RandomState(self.seed)
         sample = rng.choice(n, _SILHOUETTE_SAMPLE, replace=False) if n > _SILHOUETTE_SAMPLE else None
         for k in ks:

@@ -321,12 +321,15 @@ def _places_tab() -> PlacesTab:
 
 def _export_tab() -> ExportTab:
     with gr.Tab("Export", id="export", elem_id="tab-export") as tab:
-        gr.Markdown("Tabellen als CSV für Excel (UTF-8, Semikolon). Zellen, die eine Tabellenkalkulation als Formel "
-                    "ausführen würde (beginnend mit =, +, - oder @), werden mit einem Apostroph entschärft. "
-                    "Beiträge behalten ihre Quelle (Datei, Zeile, URL).")
-        table = gr.Radio([(label, key) for key, label in EXPORT_TABLES.items()], value="beitraege",
-                         label="Tabelle", elem_id="export-tabelle")
-        export_btn = gr.Button("CSV erstellen", variant="primary", elem_id="export-erstellen")
+        gr.Markdown("Der **Bericht** fasst alle Ergebnisse des letzten Analyselaufs für Leserinnen und Leser ohne "
+                    "das Werkzeug zusammen; die **Arbeitsmappe** enthält alle Tabellen. Einzelne Tabellen gibt es "
+                    "als CSV für Excel (UTF-8, Semikolon). Zellen, die eine Tabellenkalkulation als Formel ausführen "
+                    "würde (beginnend mit =, +, - oder @), werden mit einem Apostroph entschärft. Beiträge behalten "
+                    "ihre Quelle (Datei, Zeile, URL); persönliche Angaben (E-Mail, Telefon, Namen, Adressen) sind "
+                    "verborgen.")
+        table = gr.Radio([(label, key) for key, label in EXPORT_TABLES.items()], value="bericht_html",
+                         label="Was soll exportiert werden?", elem_id="export-tabelle")
+        export_btn = gr.Button("Datei erstellen", variant="primary", elem_id="export-erstellen")
         file = gr.File(label="Herunterladen", interactive=False, elem_id="export-datei")
         result = gr.HTML()
     return ExportTab(tab, table, export_btn, file, result)

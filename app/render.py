@@ -17,21 +17,45 @@ def esc(text: object) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
 
-def highlight(text: str, spans: Iterable[tuple[int, int, str]], *, css_class: str = "treffer") -> str:
+def highlight(text: str, spans: Iterable[tuple[int, int, str]], *, masks: Iterable[tuple[int, int, str]] = (),
+              css_class: str = "treffer") -> str:
     """``text`` as escaped HTML with ``<mark>`` around the given ``(start, end, title)`` spans.
 
-    Overlapping or out-of-range spans are skipped (the earlier one wins).
+    ``masks`` are ``(start, end, placeholder)`` spans of personal data: they are replaced by their
+    placeholder, and a highlight that touches one is dropped (it would reveal it). Overlapping or
+    out-of-range highlights are skipped (the earlier one wins).
     """
+    hidden = sorted((int(s), int(e), p) for s, e, p in masks)
+    items = [(s, e, "mask", p) for s, e, p in hidden]
+    items += [(int(s), int(e), "mark", t) for s, e, t in spans
+              if not any(int(s) < me and ms < int(e) for ms, me, _ in hidden)]
     out: list[str] = []
     pos = 0
-    for start, end, title in sorted((int(s), int(e), t) for s, e, t in spans):
+    for start, end, kind, label in sorted(items, key=lambda it: (it[0], it[2] != "mask", it[1])):
         if start < pos or end <= start or end > len(text):
             continue
         out.append(esc(text[pos:start]))
-        out.append(f'<mark class="{css_class}" title="{esc(title)}">{esc(text[start:end])}</mark>')
+        if kind == "mask":
+            out.append(f'<span class="maskiert" title="persönliche Angabe verborgen">{esc(label)}</span>')
+        else:
+            out.append(f'<mark class="{css_class}" title="{esc(label)}">{esc(text[start:end])}</mark>')
         pos = end
     out.append(esc(text[pos:]))
     return "".join(out)
+
+
+def personal_data(text: str) -> list[tuple[int, int, str]]:
+    """Spans of personal data in citizen text, with their German placeholder (for :func:`highlight`)."""
+    from insek_nlp.privacy import MASKS, mask_personal_data
+
+    return [(s.start, s.end, MASKS[s.kind]) for s in mask_personal_data(text or "").spans]
+
+
+def masked(text: str | None) -> str:
+    """Citizen text with personal data replaced ("[E-Mail]", "[Name]" …)."""
+    from insek_nlp.privacy import mask_text
+
+    return mask_text(text) or ""
 
 
 def de_int(n: int | float | None) -> str:

@@ -20,7 +20,8 @@ from typing import Any, Callable, Iterable, Sequence
 
 import pandas as pd
 
-from app.render import badge, de_date, de_float, de_int, de_pct, esc, highlight, message, n_of, section_text, where
+from app.render import (badge, de_date, de_float, de_int, de_pct, esc, highlight, masked, message, n_of,
+                        personal_data, section_text, where)
 from insek_nlp.errors import InputError, InsekError
 from insek_nlp.ingest import IngestOptions, ingest
 from insek_nlp.store import Store
@@ -463,9 +464,12 @@ def cell_passages(view: ProjectView, taxonomy_spec: str, run_id: int, doc_id: st
             rev = reviews.get(key)
             status = (badge("geprüft: " + _labels_text(tax, rev.label), "ok") if rev else "")
             note = badge(label, "neutral") if label else ""
+            hidden = personal_data(text) if kind == "comment" else []
             cards.append(f'<div class="karte"><div class="kopf">{where(page, section)} · Wert {de_float(sc)} {note} '
-                         f"{status}</div><div class='text'>{highlight(text, _term_spans({theme_id: ev}))}</div></div>")
-            choices.append((f"{_place_label(page, section)} – {text[:70]}", key))
+                         f"{status}</div><div class='text'>{highlight(text, _term_spans({theme_id: ev}), masks=hidden)}"
+                         "</div></div>")
+            shown = masked(text) if kind == "comment" else text
+            choices.append((f"{_place_label(page, section)} – {shown[:70]}", key))
     if not cards:
         cards.append(message("Hier ist keine Textstelle diesem Thema zugeordnet – eine Lücke. Begriffe des Themas: "
                              + ", ".join(theme.terms[:12]), "warnung"))
@@ -508,7 +512,7 @@ def item_detail(view: ProjectView, taxonomy_spec: str, key: str) -> tuple[str, l
                    f"{esc(_labels_text(tax, r.label))}{' (' + esc(r.note) + ')' if r.note else ''}</li>"
                    for r in history)
     html = (f"<div class='karte'><div class='kopf'>{esc(title)} · {where(page, section)}</div>"
-            f"<div class='text'>{highlight(text, _term_spans(evidence))}</div>"
+            f"<div class='text'>{highlight(text, _term_spans(evidence), masks=personal_data(text) if kind == 'comment' else ())}</div>"
             f"<div class='fuss'>Werte des Klassifikators: {score_text}</div>"
             + (f"<div class='fuss'><b>Prüfentscheidungen</b><ul>{hist}</ul></div>" if hist else
                "<div class='fuss'>Noch nicht geprüft.</div>") + "</div>")
@@ -542,7 +546,8 @@ def suggestions(view: ProjectView, taxonomy_spec: str, k: int = 10) -> list[tupl
     for item, scores in items:
         top = max(scores.items(), key=lambda kv: kv[1]) if scores else None
         hint = f" [{tax.theme(top[0]).label[:25]} {de_float(top[1])}]" if top and top[0] in tax else ""
-        out.append((f"{'Beitrag' if item.kind == 'comment' else 'Abschnitt'}: {item.text[:80]}{hint}",
+        text = masked(item.text) if item.kind == "comment" else item.text
+        out.append((f"{'Beitrag' if item.kind == 'comment' else 'Abschnitt'}: {text[:80]}{hint}",
                     f"{item.kind}:{item.id}"))
     return out
 
@@ -596,8 +601,10 @@ def _build_comment_index(view: ProjectView, run_id: int, tax, theme_run: int | N
     if tax is not None and theme_run is not None:
         for cid, d in store.theme_scores(theme_run, tax.id, "comment").items():
             themes[cid] = [t for t, (sc, _) in d.items() if sc >= THEME_THRESHOLD]
+    from insek_nlp.privacy import mask_comment
+
     rows = []
-    for c in comments:
+    for c in map(mask_comment, comments):  # what users see is masked (DSGVO); the store keeps the original
         o, b = places.get(c.id, ([], []))
         con, sub = members.get(c.id, (None, None))
         g = group_of.get(c.id)
@@ -608,7 +615,10 @@ def _build_comment_index(view: ProjectView, run_id: int, tax, theme_run: int | N
     frame = pd.DataFrame(rows, columns=["id", "nr", "titel", "text", "datum", "ortsteile", "bezirke", "anliegen",
                                         "unteranliegen", "themen", "dublette", "gruppe", "suche", "url"])
     labels = {t.id: t.label for t in tax} if tax is not None else {}
-    return CommentIndex(run_id, frame, store.concerns(run_id), store.concern_summaries(run_id), groups, labels)
+    concerns = [{**c, "title": masked(c["title"])} for c in store.concerns(run_id)]  # titles come from comments
+    summaries = {cid: {**sm, "quotes": [{**q, "text": masked(q["text"])} for q in sm.get("quotes", [])]}
+                 for cid, sm in store.concern_summaries(run_id).items()}
+    return CommentIndex(run_id, frame, concerns, summaries, groups, labels)
 
 
 @dataclass(frozen=True)
@@ -983,6 +993,8 @@ def places_summary_html(bez: pd.DataFrame, ot: pd.DataFrame) -> str:
 
 
 EXPORT_TABLES = {
+    "bericht_html": "Bericht als Webseite (HTML: alle Ergebnisse mit Diagrammen, zum Lesen und Drucken)",
+    "bericht_xlsx": "Arbeitsmappe (XLSX: ein Blatt je Tabelle, mit Prüfentscheidungen und Quellen)",
     "abschnitte": "Abschnitte der Entwürfe und Protokolle (mit Seite und Gliederung)",
     "beitraege": "Bürgerbeiträge (mit Quelle, Zeile und URL)",
     "themenabdeckung": "Themenabdeckung (Dokument × Thema)",
@@ -1012,6 +1024,14 @@ def export_csv(view: ProjectView, what: str, taxonomy_spec: str | None, folder: 
     if what not in EXPORT_TABLES:
         raise InputError(f"Unbekannte Tabelle „{what}“.")
     folder.mkdir(parents=True, exist_ok=True)
+    if what.startswith("bericht_"):
+        from insek_nlp.classify.taxonomy import list_taxonomies
+        from insek_nlp.report import write_report
+
+        tax = taxonomy_spec if taxonomy_spec and (taxonomy_spec in list_taxonomies() or Path(taxonomy_spec).is_file()) \
+            else None
+        [path] = write_report(view.store, folder / f"insek-bericht.{what.split('_')[1]}", taxonomy=tax)
+        return path
     out = folder / f"{what}.csv"
     if what == "abschnitte":
         export_table(view.store, "passages", out)

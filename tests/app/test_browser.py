@@ -11,7 +11,7 @@ import csv
 import io
 
 import pytest
-from ui_support import FORMULA_TEXT, XSS_TEXT, XSS_TITLE, open_tab, pick, shot, write_csv
+from ui_support import EMAIL, FORMULA_TEXT, XSS_TEXT, XSS_TITLE, open_tab, pick, shot, write_csv
 
 from insek_nlp import Store
 
@@ -23,7 +23,7 @@ TABS = [
     ("Bürgerbeiträge", "#anliegen-baum details", "Anliegen (größte zuerst)"),
     ("Zielkonflikte", "#konflikt-detail .konflikt-seiten", "Markierter Zielkonflikt"),
     ("Orte", "#orte-bezirke table", "Stadtbezirke"),
-    ("Export", "#export-tabelle", "CSV erstellen"),
+    ("Export", "#export-tabelle", "Datei erstellen"),
 ]
 
 
@@ -114,7 +114,7 @@ def test_correcting_a_theme_label_persists_after_reload(page, ui_project):
 
 def test_confirming_a_goal_conflict_persists_after_reload(page, ui_project):
     open_tab(page, "Zielkonflikte", "#konflikt-detail .konflikt-seiten")
-    assert "1 markierter Zielkonflikt" in page.locator("#konflikte-uebersicht").inner_text()
+    assert "markierte Zielkonflikte" in page.locator("#konflikte-uebersicht").inner_text()
     detail = page.locator("#konflikt-detail")
     assert "Grünau-Mitte" in detail.inner_text()
     sides = detail.locator(".konflikt-seiten .karte")
@@ -136,8 +136,10 @@ def test_confirming_a_goal_conflict_persists_after_reload(page, ui_project):
     from insek_nlp.conflicts import conflict_flags
 
     with Store.open(ui_project, create=False) as store:
-        [flag] = conflict_flags(store)
-    assert (flag.status, flag.reviewer, flag.note) == ("bestätigt", "Reviewer K", "Im Lenkungskreis klären")
+        flags = conflict_flags(store)
+    assert (flags[0].status, flags[0].reviewer, flags[0].note) == ("bestätigt", "Reviewer K", "Im Lenkungskreis klären")
+    assert "Aufstockung" in flags[0].a.text  # the planted conflict ranks first
+    assert all(f.status == "offen" for f in flags[1:])
 
 
 def test_hostile_comment_text_is_shown_as_text(page):
@@ -154,6 +156,11 @@ def test_hostile_comment_text_is_shown_as_text(page):
     card = page.locator("#beitrag-detail .karte").inner_text()
     assert XSS_TITLE in card and XSS_TEXT in card
     assert page.evaluate("() => window.__xss === undefined")
+    page.fill("#filter-suche input, #filter-suche textarea", "")
+    page.click("#filter-anwenden")
+    page.wait_for_function("() => !document.querySelector('#anliegen-baum').innerText.includes('passen zum Filter')",
+                           timeout=20_000)
+    assert EMAIL not in page.content()
     assert page.locator("img[src='x']").count() == 0
     assert page.locator("script", has_text="__xss").count() == 0
     shot(page, "beitraege-gefiltert")
@@ -199,7 +206,22 @@ def test_csv_export_neutralises_formulas(page):
     texts = [r[header.index("text")] for r in body]
     assert "'" + FORMULA_TEXT in texts
     assert not any(cell.startswith(("=", "+", "@")) for r in body for cell in r)
-    assert any(XSS_TEXT == t for t in texts)  # exported unchanged apart from formulas
+    assert any(XSS_TEXT == t for t in texts)  # exported unchanged apart from formulas …
+    assert EMAIL not in data and any("[E-Mail]" in t for t in texts)  # … and personal data
+
+
+def test_html_report_download(page):
+    open_tab(page, "Export", "#export-tabelle")
+    page.locator("#export-tabelle label").filter(has_text="Bericht als Webseite").click()
+    page.click("#export-erstellen")
+    link = page.locator("#export-datei a").first
+    link.wait_for(timeout=60_000)
+    with page.expect_download() as info:
+        link.click()
+    html = open(info.value.path(), encoding="utf-8").read()
+    assert html.lstrip().lower().startswith("<!doctype html") and "Themenabdeckung" in html
+    assert "<script>window.__xss" not in html and "onerror=\"window" not in html
+    assert EMAIL not in html
 
 
 def test_upload_a_csv_and_run_the_analysis(page, tmp_path, ui_project):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from ui_support import FORMULA_TEXT, XSS_TEXT, XSS_TITLE, build_project
+from ui_support import EMAIL, FORMULA_TEXT, XSS_TEXT, XSS_TITLE, build_project
 
 from app import render, views
 from insek_nlp import Store
@@ -157,7 +157,7 @@ def test_places_tables_show_forgotten_areas(view):
 
 
 def test_every_csv_export_neutralises_formulas(view, tmp_path):
-    for what in views.EXPORT_TABLES:
+    for what in [w for w in views.EXPORT_TABLES if not w.startswith("bericht_")]:
         path = views.export_csv(view, what, "insek-querschnittsthemen", tmp_path)
         with path.open(encoding="utf-8-sig", newline="") as fh:
             rows = list(csv.reader(fh, delimiter=";"))
@@ -233,8 +233,9 @@ def test_conflicts_listed_shown_and_decided(view):
     from app import conflicts_view
 
     summary, frame, choices = conflicts_view.conflict_list(view)
-    assert "1 markierter Zielkonflikt: 1 offen" in summary
-    assert list(frame["Art"]) == ["Typischer Zielkonflikt"] and len(choices) == 1
+    n = len(choices)
+    assert n >= 1 and f"{n} offen, 0 bestätigt, 0 verworfen" in summary
+    assert list(frame["Rang"]) == list(range(1, n + 1)) and set(frame["Art"]) == {"Typischer Zielkonflikt"}
     key = choices[0][1]
     html = conflicts_view.conflict_detail(view, key)
     assert html.count("class='karte'") == 2 and "Grünau-Mitte" in html
@@ -244,7 +245,7 @@ def test_conflicts_listed_shown_and_decided(view):
     html = conflicts_view.conflict_detail(view, key)
     assert render.esc(note) in html and "<img" not in html
     assert conflicts_view.conflict_list(view, "verworfen")[1]["Prüfer/in"].tolist() == ["Prüfer A"]
-    assert conflicts_view.conflict_list(view, "offen")[1].empty
+    assert key not in [k for _, k in conflicts_view.conflict_list(view, "offen")[2]]
     with pytest.raises(InputError):
         conflicts_view.decide(view, None, "bestätigt", note=None, reviewer=None)
     with pytest.raises(InputError):
@@ -270,3 +271,34 @@ def test_own_taxonomy_upload_is_validated(tmp_path):
     with pytest.raises(TaxonomyError, match="Zeile"):
         views.save_taxonomy_upload(view, bad)
     assert not (tmp_path / "p" / "taxonomien" / "kaputt.yaml").exists()
+
+
+def test_personal_data_is_masked_everywhere_users_look(view, tmp_path):
+    index = views.comment_index(view, "insek-querschnittsthemen")
+    assert not index.frame["text"].str.contains(EMAIL, regex=False).any()
+    row = index.frame[index.frame["nr"] == "2"].iloc[0]
+    assert "[E-Mail]" in row["text"]
+    assert EMAIL not in views.comment_detail_html(index, row["id"])
+    f = views.CommentFilter()
+    mask = views.filter_mask(index, f)
+    for c in index.concerns:
+        assert EMAIL not in views.concern_detail_html(index, c["id"], mask)
+    html, _ = views.item_detail(view, "insek-querschnittsthemen", "comment:" + row["id"])
+    assert EMAIL not in html and 'class="maskiert"' in html and "[E-Mail]" in html
+    for what in ("beitraege", "anliegen", "kampagnen", "bericht_html", "bericht_xlsx"):
+        path = views.export_csv(view, what, "insek-querschnittsthemen", tmp_path / what)
+        data = path.read_bytes()
+        if path.suffix == ".xlsx":
+            import zipfile
+
+            with zipfile.ZipFile(path) as z:
+                data = b"".join(z.read(n) for n in z.namelist())
+        assert EMAIL.encode() not in data, what
+
+
+def test_highlight_masks_personal_data_and_drops_marks_touching_it():
+    text = "Radweg gefährlich, Anna Schmidt, anna@example.org"
+    out = render.highlight(text, [(0, 6, "Begriff: Radweg"), (33, 37, "Begriff: anna")],
+                           masks=[(33, 49, "[E-Mail]")])
+    assert out.startswith('<mark class="treffer" title="Begriff: Radweg">Radweg</mark>')
+    assert "anna@" not in out and '<span class="maskiert" title="persönliche Angabe verborgen">[E-Mail]</span>' in out

@@ -8,6 +8,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "tests" / "app" / "screenshots"  # gitignored; written for review
 
+EMAIL = "anna.schmidt@example.org"  # personal data: never shown in the UI or exports
 XSS_TITLE = "<script>window.__xss = 'script'</script>Spielplatz"
 XSS_TEXT = "Der Spielplatz am Rabet <img src=x onerror=\"window.__xss='img'\"> braucht Schatten für heiße Tage."
 FORMULA_TEXT = "=HYPERLINK(\"http://example.invalid\";\"Klick\") Der Radweg ist gefährlich"
@@ -15,8 +16,8 @@ FORMULA_TEXT = "=HYPERLINK(\"http://example.invalid\";\"Klick\") Der Radweg ist 
 COMMENTS = [
     ("1", "03.02.2025", "Bäume", "Mehr Straßenbäume in der Eisenbahnstraße, bitte! Die Hitze im Sommer ist enorm.",
      "Volkmarsdorf"),
-    ("2", "04.02.2025", "Radweg", "Der Radweg an der Karl-Liebknecht-Straße ist gefährlich und zu schmal.",
-     "Südvorstadt"),
+    ("2", "04.02.2025", "Radweg", "Der Radweg an der Karl-Liebknecht-Straße ist gefährlich und zu schmal. "
+     f"Rückfragen gern an {EMAIL}.", "Südvorstadt"),
     ("3", "05.02.2025", XSS_TITLE, XSS_TEXT, "Neustadt-Neuschönefeld"),
     ("4", "06.02.2025", "Formel", FORMULA_TEXT, "Connewitz"),
     ("5", "10.02.2025", "Miete", "Die Mieten in Connewitz steigen zu schnell, wir brauchen mehr Sozialwohnungen.",

@@ -58,6 +58,7 @@ def build_app(project: str | Path, *, embedder: str | None = None):
 
     view = ProjectView(Path(project), embedder=embedder)
     view.store  # open (and create or migrate) now: a bad folder fails before the server starts
+    view.prewarm_in_background()  # comments (masked) and places are ready by the time a tab is opened
     with gr.Blocks(title="insek-nlp · Prüfoberfläche", analytics_enabled=False) as blocks:
         ui = build_layout(with_conflicts=has_conflicts_api())
         wire(ui, view, blocks)

@@ -9,6 +9,7 @@ public API of :mod:`insek_nlp` is used.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import shutil
 import threading
@@ -26,6 +27,8 @@ from insek_nlp.errors import InputError, InsekError
 from insek_nlp.ingest import IngestOptions, ingest
 from insek_nlp.store import Store
 from insek_nlp.types import IngestResult
+
+log = logging.getLogger(__name__)
 
 KIND_DE = {"draft": "Entwurf", "comments": "Beiträge", "notes": "Protokoll"}
 STATUS_DE = {"ok": "eingelesen", "warning": "eingelesen, mit Hinweisen", "failed": "fehlgeschlagen",
@@ -56,6 +59,7 @@ class ProjectView:
     _store: Store | None = None
     _cache: dict[tuple, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _building: dict[tuple, threading.Lock] = field(default_factory=dict)
 
     @property
     def store(self) -> Store:
@@ -64,15 +68,36 @@ class ProjectView:
         return self._store
 
     def cached(self, key: tuple, build: Callable[[], Any]) -> Any:
+        """The cached value for ``key``; built once even when several users ask at the same moment."""
         with self._lock:
             if key in self._cache:
                 return self._cache[key]
-        value = build()
-        with self._lock:
-            if len(self._cache) > 64:
-                self._cache.clear()
-            self._cache[key] = value
+            building = self._building.setdefault(key, threading.Lock())
+        with building:  # a second caller waits for the first build instead of repeating it
+            with self._lock:
+                if key in self._cache:
+                    return self._cache[key]
+            value = build()
+            with self._lock:
+                if len(self._cache) > 64:
+                    self._cache.clear()
+                self._cache[key] = value
+                self._building.pop(key, None)
         return value
+
+    def prewarm(self) -> None:
+        """Build the expensive tables (comments with masking, places) ahead of the first visit of a tab."""
+        try:
+            taxs = analysed_taxonomies(self)
+            comment_index(self, taxs[0][1] if taxs else None)
+            places_frames(self)
+        except Exception:  # only a head start: the tab builds (and reports) it again when opened
+            log.exception("prewarming the UI caches failed")
+
+    def prewarm_in_background(self) -> threading.Thread:
+        thread = threading.Thread(target=self.prewarm, name="insek-ui-prewarm", daemon=True)
+        thread.start()
+        return thread
 
     def clear_cache(self) -> None:
         with self._lock:
@@ -282,6 +307,7 @@ def run_project_analysis(view: ProjectView, taxonomies: Sequence[str] | None,
         progress(0.0, "Analyse startet …")
     manifest = run_analysis(view.store, taxonomies=taxs, embedder=view.embedder_spec(), progress=tick)
     view.clear_cache()
+    view.prewarm_in_background()
     return manifest
 
 

@@ -302,3 +302,23 @@ def test_highlight_masks_personal_data_and_drops_marks_touching_it():
                            masks=[(33, 49, "[E-Mail]")])
     assert out.startswith('<mark class="treffer" title="Begriff: Radweg">Radweg</mark>')
     assert "anna@" not in out and '<span class="maskiert" title="persönliche Angabe verborgen">[E-Mail]</span>' in out
+
+
+def test_cache_builds_once_for_simultaneous_users(tmp_path):
+    import time
+
+    view = views.ProjectView(tmp_path / "p")
+    calls = []
+
+    def build():
+        calls.append(1)
+        time.sleep(0.2)
+        return len(calls)
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(view.cached(("k",), build))) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert calls == [1] and results == [1, 1, 1]

@@ -17,7 +17,7 @@ INTRO = (
     "**Projekt**: Dateien einlesen und die Analyse starten · **Themenabdeckung**: welche Querschnittsthemen jeder "
     "Entwurf behandelt und wo Lücken sind · **Bürgerbeiträge**: Anliegen, Kampagnen, Filter nach Ort, Thema und "
     "Datum · **Zielkonflikte**: markierte Widersprüche zwischen Entwürfen prüfen · **Orte**: welche Stadtteile "
-    "vorkommen und welche vergessen werden · **Export**: Tabellen herunterladen."
+    "vorkommen und welche vergessen werden · **Export**: Bericht und Tabellen herunterladen."
 )
 
 UPLOAD_TYPES = [".pdf", ".csv", ".tsv", ".xlsx", ".xlsm", ".jsonl", ".ndjson", ".docx", ".md", ".markdown", ".txt"]
@@ -330,6 +330,6 @@ def _export_tab() -> ExportTab:
         table = gr.Radio([(label, key) for key, label in EXPORT_TABLES.items()], value="bericht_html",
                          label="Was soll exportiert werden?", elem_id="export-tabelle")
         export_btn = gr.Button("Datei erstellen", variant="primary", elem_id="export-erstellen")
-        file = gr.File(label="Herunterladen", interactive=False, elem_id="export-datei")
+        file = gr.File(label="Herunterladen", interactive=False, elem_id="export-datei", height=140)
         result = gr.HTML()
     return ExportTab(tab, table, export_btn, file, result)

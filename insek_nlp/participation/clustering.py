@@ -33,6 +33,11 @@ UNASSIGNED_LABEL = "nicht zugeordnet"
 _PCA_DIM = 64
 _SVD_DIM = 100
 _SILHOUETTE_SAMPLE = 3000
+# Above this many comments the costly fits run on a random sample of this size
+# and the result is applied to all: the SVD of the character n-grams (the
+# sparse products cost ~1 min at 30,000 comments) and the k-means runs that
+# choose the number of concerns. Smaller inputs are unaffected.
+_FIT_SAMPLE = 6000
 # Beyond median + 2 MAD of the centre distances (0.6 % of the Bonn comments);
 # moving them to "nicht zugeordnet" leaves the NMI unchanged.
 _OUTLIER_MADS = 2.0
@@ -185,6 +190,9 @@ class ConcernClusterer:
 
         ks = sorted(set(np.linspace(lo, hi, num=min(hi - lo + 1, 10)).round().astype(int).tolist()))
         rng = np.random.RandomState(self.seed)
+        if n > _FIT_SAMPLE:  # choose k on a sample; the final k-means runs on all
+            F = F[np.sort(rng.choice(n, _FIT_SAMPLE, replace=False))]
+            n = len(F)
         sample = rng.choice(n, _SILHOUETTE_SAMPLE, replace=False) if n > _SILHOUETTE_SAMPLE else None
         for k in ks:
             lab, _ = _kmeans(F, k, self.seed, n_init=3)
@@ -276,7 +284,14 @@ def _char_tfidf(texts: list[str], seed: int) -> np.ndarray | None:
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # explained variance of identical texts divides by zero
-        S = TruncatedSVD(dim, random_state=seed).fit_transform(T)
+        # Two power iterations, not five: the same or better NMI (Bonn 0.422 vs 0.413,
+        # Ottensen 0.477 vs 0.457) at two thirds of the clustering time.
+        svd = TruncatedSVD(dim, n_iter=2, random_state=seed)
+        if n > _FIT_SAMPLE:
+            rows = np.sort(np.random.RandomState(seed).choice(n, _FIT_SAMPLE, replace=False))
+            S = svd.fit(T[rows]).transform(T)
+        else:
+            S = svd.fit_transform(T)
     return _normalize(S)
 
 

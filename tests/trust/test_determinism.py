@@ -50,8 +50,7 @@ def _blocking(attempts: list[str], created: list[str]):
         def __init__(self, family: int = -1, *args: Any, **kwargs: Any) -> None:
             if family in (socket.AF_INET, socket.AF_INET6, -1) and not kwargs.get("fileno"):
                 frames = traceback.extract_stack()[:-1]
-                created.append(" > ".join(f"{Path(f.filename).parent.name}/{Path(f.filename).name}:{f.name}"
-                                          for f in frames[-3:]))
+                created.append(" > ".join(f"{'/'.join(Path(f.filename).parts[-3:])}:{f.name}" for f in frames[-3:]))
                 raise NetworkBlocked("network blocked by the test")
             super().__init__(family, *args, **kwargs)
 
@@ -119,7 +118,7 @@ def test_full_run_opens_no_network_connection(two_runs: dict[str, Any]) -> None:
     assert two_runs["attempts"] == []  # no connection, no name lookup
     # The only socket anything tried to create: urllib3's import-time IPv6 check (it binds to ::1, never
     # connects), pulled in by ``import spacy`` (spacy.cli imports requests). It was refused, and the run went on.
-    assert all("urllib3/connection.py:_has_ipv6" in c for c in two_runs["created"]), two_runs["created"]
+    assert all("urllib3/util/connection.py:_has_ipv6" in c for c in two_runs["created"]), two_runs["created"]
     summary = two_runs["summary"]
     assert summary["run"] >= 1 and 380 <= summary["comments"] <= 420
     with Store.open(two_runs["a"], create=False) as store:

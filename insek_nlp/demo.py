@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -50,8 +49,9 @@ def run_demo(project: Path, *, console: Any | None = None, corpus: Path | None =
     """Ingest the demo corpus into ``project`` and print a summary; return the summary numbers."""
     corpus = find_corpus(corpus)
     project = Path(project)
-    if fresh and (project / DB_NAME).exists():
-        shutil.rmtree(project)
+    if fresh:  # only the project database: never other files someone keeps in that folder
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            (project / (DB_NAME + suffix)).unlink(missing_ok=True)
     with Store.open(project) as store:
         results = ingest(demo_inputs(corpus), store, IngestOptions())
         summary = summarise(store)

@@ -268,3 +268,26 @@ def test_no_file_is_written_outside_the_project(tmp_path: Path, sources: dict[st
     new = {p for p in tmp_path.rglob("*")} - before
     assert {p.name for p in new} <= {"projekt", "insek.db", "insek.db-wal", "insek.db-shm"}
     assert all(p == project or p.parent == project for p in new)
+
+
+def test_demo_fresh_removes_only_the_project_database(tmp_path: Path, monkeypatch) -> None:
+    """``insek demo --fresh --project ORDNER`` must not delete other files kept in that folder."""
+    from insek_nlp import demo
+
+    project = tmp_path / "meine-dokumente"
+    with Store.open(project) as store:
+        store.add_review(Review("comment", "x#1", "label", label="anpassung"))
+    keep = project / "wichtig.docx"
+    keep.write_bytes(b"nicht loeschen")
+    (project / "unterordner").mkdir()
+    seen: dict[str, int] = {}
+
+    def fake_ingest(paths, store, options):  # stop after the reset: only the deletion is tested here
+        seen["reviews"] = store.counts()["reviews"]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(demo, "ingest", fake_ingest)
+    with pytest.raises(KeyboardInterrupt):
+        demo.run_demo(project, fresh=True)
+    assert seen == {"reviews": 0}  # a fresh database …
+    assert keep.read_bytes() == b"nicht loeschen" and (project / "unterordner").is_dir()  # … and nothing else gone

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 from contextlib import contextmanager
@@ -11,6 +12,21 @@ import pytest
 
 from insek_nlp.errors import InsekError
 from insek_nlp.store import Store
+
+
+def fuzz(examples: int):
+    """Hypothesis settings of the trust suites.
+
+    ``make test`` runs a fixed set of examples (derandomized: the suite stays
+    deterministic, a failure reproduces). ``INSEK_FUZZ=explore`` draws new random
+    examples, ten times as many, for a longer search before a release.
+    """
+    from hypothesis import HealthCheck, settings
+
+    explore = os.environ.get("INSEK_FUZZ") == "explore"
+    return settings(max_examples=examples * (10 if explore else 1), deadline=None, derandomize=not explore,
+                    database=None if not explore else settings.default.database,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
 class Hang(Exception):

@@ -13,14 +13,14 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from insek_nlp.ingest import IngestOptions, document_key, ingest, ingest_file
 from insek_nlp.store import Store
 from insek_nlp.types import Review
 from tests.conftest import build_csv, build_note, build_pdf
-from tests.trust.conftest import looks_german, snapshot
+from tests.trust.conftest import fuzz, looks_german, snapshot
 from tests.trust.test_readers_fuzz import _good_docx, _good_xlsx
 
 
@@ -143,8 +143,7 @@ _BAD_NAMES = ["entwurf.pdf", "beitraege.csv", "werkstatt.md", "neu.pdf", "neu.cs
               "neu.md", "neu.jsonl", "neu.txt"]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@fuzz(40)
 @given(name=st.sampled_from(_BAD_NAMES), data=st.one_of(
     st.binary(max_size=2048),
     st.sampled_from(sorted(_good_bytes())).flatmap(

@@ -9,6 +9,10 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 EXTRAS ?= dev
+# make bench also installs the bench extra (BERTopic for the side-by-side run),
+# with its own stamp, so that demo and test stay light.
+BENCH_STAMP  := $(VENV)/.installed-bench
+BENCH_EXTRAS ?= $(EXTRAS),bench
 DEMO_ARGS ?=
 
 .PHONY: demo test bench corpus corpus-check clean distclean
@@ -19,13 +23,19 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[$(EXTRAS)]'
 	@touch $(STAMP)
 
+$(BENCH_STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[$(BENCH_EXTRAS)]'
+	@touch $(BENCH_STAMP)
+
 demo: $(STAMP)
 	$(VENV)/bin/insek demo --project demo-project $(DEMO_ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
 
-bench: $(STAMP)
+bench: $(BENCH_STAMP)
 	$(PY) benchmarks/run.py
 
 corpus: $(STAMP)

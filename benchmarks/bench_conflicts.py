@@ -111,19 +111,22 @@ def demo_check(embedder) -> dict:
         with Store.open(Path(tmp) / "demo", create=False) as store:
             flags = conflict_flags(store)
             docs = {d.id: d.key for d in store.documents()}
+            passages = {p.id: p for p in store.passages()}
+
+    def side(pid: str) -> tuple[str, str, str]:
+        p = passages[pid]
+        return docs[p.doc_id], (p.section[-1] if p.section else "") + " ", p.text
 
     def matches(flag, planted) -> bool:
+        """The flag, or one of the passage pairs grouped under it, is the planted conflict."""
         (ka, sa), (kb, sb) = PLANTED[planted]
         site = PLANTED_SITES[planted]
-        pairs = [(flag.a, flag.b)] + [(None, None)]
-        for x, y in pairs[:1]:
-            for s1, s2 in ((x, y), (y, x)):
-                d1, d2 = docs[s1.doc_id], docs[s2.doc_id]
-                sec1 = (s1.section[-1] if s1.section else "") + " "
-                sec2 = (s2.section[-1] if s2.section else "") + " "
+        pairs = [(flag.a.passage_id, flag.b.passage_id)] + [(r["a"], r["b"]) for r in flag.evidence.get("related", [])]
+        for x, y in pairs:
+            for (d1, sec1, t1), (d2, sec2, t2) in ((side(x), side(y)), (side(y), side(x))):
                 # the planted section, or the row of the measures table ("Anlage 1") naming the site
-                if ka in d1 and kb in d2 and (sec1.startswith(sa) or (sec1.startswith("Anlage") and site in s1.text)) \
-                        and (sec2.startswith(sb) or (sec2.startswith("Anlage") and site in s2.text)):
+                if ka in d1 and kb in d2 and (sec1.startswith(sa) or (sec1.startswith("Anlage") and site in t1)) \
+                        and (sec2.startswith(sb) or (sec2.startswith("Anlage") and site in t2)):
                     return True
         return False
 
@@ -139,18 +142,15 @@ def demo_check(embedder) -> dict:
 
 def speed(embedder, n: int = 2000) -> dict:
     """Candidates and scores among n draft passages (the demo drafts' passages, varied, in 10 documents)."""
-    from insek_nlp.ingest import ingest_file  # noqa: F401  (the demo store gives real passages)
     import tempfile
 
-    from insek_nlp.demo import demo_inputs
     from insek_nlp.ingest import ingest
-    from insek_nlp.paths import models_dir  # noqa: F401
     from insek_nlp.store import Store
 
-    corpus = ROOT / "corpora" / "demo"
+    drafts = sorted((ROOT / "corpora" / "demo" / "drafts").glob("*.pdf"))
     with tempfile.TemporaryDirectory() as tmp:
         store = Store.open(Path(tmp) / "p")
-        ingest([p for p in demo_inputs(corpus) if p.suffix == ".pdf"], store)
+        ingest(drafts, store)
         base = [p.text for p in store.passages() if p.kind != "heading" and len(p.text) >= 40]
         store.close()
     rng = np.random.default_rng(0)

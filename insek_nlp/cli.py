@@ -161,9 +161,42 @@ def cmd_export(args: argparse.Namespace) -> int:
     from insek_nlp.report.tables import export_table
     from insek_nlp.store import Store
 
+    console = _console()
+    if args.unmasked:
+        _warn_unmasked(console)
     with Store.open(args.project, create=False) as store:
-        n = export_table(store, args.what, Path(args.out))
-    _console().print(f"{_fmt_int(n)} Zeilen nach „{args.out}“ geschrieben.")
+        n = export_table(store, args.what, Path(args.out), masked=not args.unmasked)
+    console.print(f"{_fmt_int(n)} Zeilen nach „{_e(args.out)}“ geschrieben.")
+    return 0
+
+
+UNMASKED_WARNING = (
+    "Achtung: Export ohne Maskierung. Die Datei enthält personenbezogene Daten aus den Bürgerbeiträgen "
+    "(E-Mail-Adressen, Telefonnummern, IBAN, Anschriften, Namen). Nur für befugte Personen; nach DSGVO "
+    "sicher aufbewahren und löschen, sobald sie nicht mehr gebraucht wird."
+)
+
+
+def _warn_unmasked(console) -> None:
+    console.print(f"[bold red]{UNMASKED_WARNING}[/bold red]")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from insek_nlp.report import write_report
+    from insek_nlp.store import Store
+
+    console = _console()
+    if args.unmasked:
+        _warn_unmasked(console)
+    with Store.open(args.project, create=False) as store:
+        paths = write_report(store, Path(args.out), run_id=args.run, taxonomy=args.taxonomy,
+                             masked=not args.unmasked)
+    if len(paths) == 1:
+        console.print(f"Bericht nach „{_e(paths[0])}“ geschrieben.")
+    else:
+        console.print(f"{len(paths)} CSV-Dateien geschrieben (eine je Tabelle):")
+        for p in paths:
+            console.print(f"  {_e(p)}")
     return 0
 
 
@@ -211,6 +244,28 @@ def print_run(console, manifest: dict) -> None:
                           f"Anliegen, {_fmt_int(stage['unassigned'])} nicht zugeordnet; "
                           f"{_fmt_int(stage.get('n_distinct_voices', stage['comments']))} verschiedene Stimmen "
                           "(Kampagnen und identische Beiträge einmal gezählt).")
+            notes = _participation_notes(stage)
+            if notes:
+                console.print("Hinweise: " + "; ".join(notes) + ".")
+
+
+def _participation_notes(stage: dict) -> list[str]:
+    """Comments handled specially: without text, in other languages, shortened for the similarity."""
+    from insek_nlp.text.language import LANGUAGE_NAMES
+
+    notes = []
+    if stage.get("empty"):
+        notes.append(f"{_fmt_int(stage['empty'])} Beiträge ohne Text (nur Satz- oder Sonderzeichen), unter "
+                     "„nicht zugeordnet“")
+    langs = stage.get("other_languages") or {}
+    if langs:
+        notes.append(f"{_fmt_int(sum(langs.values()))} Beiträge in anderen Sprachen (" + ", ".join(
+            f"{LANGUAGE_NAMES.get(k, k)} {_fmt_int(v)}" for k, v in sorted(langs.items(), key=lambda kv: -kv[1]))
+            + "), mit ausgewertet")
+    if stage.get("truncated_for_embedding"):
+        notes.append(f"{_fmt_int(stage['truncated_for_embedding'])} sehr lange Beiträge für die Ähnlichkeit nur "
+                     "mit ihrem Anfang berücksichtigt (vollständig gespeichert und zitiert)")
+    return notes
 
 
 def print_participation(console, store, run_id: int, *, top: int = 12) -> None:
@@ -220,6 +275,7 @@ def print_participation(console, store, run_id: int, *, top: int = 12) -> None:
     from rich.table import Table
 
     from insek_nlp.places import Gazetteer
+    from insek_nlp.privacy import mask_text
 
     concerns = [c for c in store.concerns(run_id) if c["parent"] is None]
     summaries = store.concern_summaries(run_id)
@@ -231,7 +287,8 @@ def print_participation(console, store, run_id: int, *, top: int = 12) -> None:
             links = summaries.get(c["id"], {}).get("linked_passages", [])
             answer = (_e(f"{links[0]['document']}, S. {links[0]['page']}, "
                          f"{links[0]['section'][-1] if links[0]['section'] else ''}") if links else "[red]keine[/red]")
-            table.add_row(_e(c["id"]), _fmt_int(c["size"]), _e(" · ".join(c["key_terms"])), _e(c["title"][:60]),
+            table.add_row(_e(c["id"]), _fmt_int(c["size"]), _e(" · ".join(c["key_terms"])),
+                          _e(mask_text(c["title"])[:60]),
                           answer)
         rest = next((c for c in concerns if c["id"] == "-1"), None)
         console.print(table)
@@ -533,7 +590,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("what", choices=["passages", "comments"])
     s.add_argument("--project", required=True, metavar="ORDNER")
     s.add_argument("--out", required=True, metavar="DATEI.jsonl|DATEI.csv")
+    s.add_argument("--unmasked", action="store_true",
+                   help="personenbezogene Daten in Beiträgen NICHT maskieren (nur für befugte Exporte)")
     s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("report", help="Bericht als HTML, Excel-Arbeitsmappe (XLSX) oder CSV je Tabelle")
+    s.add_argument("--project", required=True, metavar="ORDNER")
+    s.add_argument("--out", required=True, metavar="DATEI.html|DATEI.xlsx|DATEI.csv",
+                   help="Zieldatei; bei .csv entsteht je Tabelle eine Datei DATEI-<tabelle>.csv daneben")
+    s.add_argument("--run", type=int, metavar="NR", help="Analyselauf (Standard: der letzte abgeschlossene)")
+    s.add_argument("--taxonomy", metavar="DATEI|NAME", help="Taxonomie der Themenabdeckung")
+    s.add_argument("--unmasked", action="store_true",
+                   help="personenbezogene Daten in Beiträgen NICHT maskieren (nur für befugte Exporte)")
+    s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("run", help="alle Analyseschritte ausführen")
     s.add_argument("--project", required=True, metavar="ORDNER")

@@ -89,7 +89,7 @@ def test_passages_csv_has_provenance(filled: Store, tmp_path: Path) -> None:
 
 def test_comments_jsonl_keeps_values_unchanged(filled: Store, tmp_path: Path) -> None:
     out = tmp_path / "beitraege.jsonl"
-    assert export_table(filled, "comments", out) == 5
+    assert export_table(filled, "comments", out, masked=False) == 5
     rows = _read_jsonl(out)
     assert [(r["source"], r["row"], r["url"]) for r in rows] == [
         ("beitraege.csv", int(nr), link) for nr, *_, link, _ in ROWS]
@@ -103,7 +103,7 @@ def test_comments_jsonl_keeps_values_unchanged(filled: Store, tmp_path: Path) ->
 
 def test_comments_csv_neutralises_formulas(filled: Store, tmp_path: Path) -> None:
     out = tmp_path / "beitraege.csv"
-    assert export_table(filled, "comments", out) == 5
+    assert export_table(filled, "comments", out, masked=False) == 5
     rows = _read_csv(out)
     assert {"source", "row", "url", "text", "location"} <= set(rows[0])
     assert [(r["source"], r["row"], r["url"]) for r in rows] == [
@@ -114,6 +114,16 @@ def test_comments_csv_neutralises_formulas(filled: Store, tmp_path: Path) -> Non
     assert rows[1]["title"] == "'=Formel"
     assert rows[0]["text"] == "Mehr Straßenbäume in der Eisenbahnstraße 🌳"
     assert json.loads(rows[0]["metadata"]) == {"Stimmen": "12"}
+
+
+@pytest.mark.parametrize("name", ["beitraege.csv", "beitraege.jsonl"])
+def test_comments_are_masked_by_default(filled: Store, tmp_path: Path, name: str) -> None:
+    out = tmp_path / name
+    export_table(filled, "comments", out)
+    rows = _read_csv(out) if name.endswith(".csv") else _read_jsonl(out)
+    assert rows[2]["text"] == "[Telefon] ruft niemand zurück"
+    assert rows[2]["url"] == "https://beteiligung.example/b/3"  # source attribution stays
+    assert filled.comments()[2].text == "+49 341 123456 ruft niemand zurück"  # the store keeps the original
 
 
 def test_export_uses_current_versions_only(filled: Store, tmp_path: Path, pdf_builder, draft_pages) -> None:

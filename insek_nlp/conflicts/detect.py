@@ -46,23 +46,23 @@ DEFAULT_THRESHOLD = 0.5
 # likely) and checked against benchmarks/data/zielkonflikte-dev.jsonl with
 # benchmarks/bench_conflicts.py; the held-out file is scored, never fitted.
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "bias": -0.41,
-    "tradeoff": 0.2,
-    "opposed": 0.71,
-    "site": 0.56,
-    "ortsteil": 1.14,
-    "explicit": 1.23,
-    "similarity": 0.12,     # times (cosine − 0.3)
-    "shared_nouns": 0.79,   # content nouns in common (Jaccard × 5, at most 1)
-    "stance_opposed": -0.32, # one passage develops, the other protects or limits
-    "hedges": -3.02,        # reconciling phrases ("außerhalb", "verträglich", "so angeordnet, dass")
-    "aims_opposed": 0.43,   # one passage on the develop side of the embedding axis, the other on the protect side
-    "strict": 1.08,         # absolute protection or exclusion in either passage, about the same thing
-    "quantities": 0.99,     # concrete quantities (ha, Wohnungen, MW …), about the same thing
-    "same_side": -0.65,      # both pursue the same side of a known trade-off, neither the other
-    "aims_same": -0.24,      # both on the same side of that axis (agreeing aims), about the same thing
-    "similar_related": -0.44,  # cosine − 0.3, about the same thing: similar texts on one site usually agree
-    "aims_apart": 0.23,     # distance of the two passages on that axis
+    "bias": -0.55,
+    "tradeoff": 0.11,
+    "opposed": 0.75,
+    "site": 0.53,
+    "ortsteil": 1.09,
+    "explicit": 1.68,
+    "similarity": 0.09,     # times (cosine − 0.3)
+    "shared_nouns": 0.77,   # content nouns in common (Jaccard × 5, at most 1)
+    "stance_opposed": -0.24, # one passage develops, the other protects or limits
+    "hedges": -3.37,        # reconciling phrases ("außerhalb", "verträglich", "so angeordnet, dass")
+    "aims_opposed": 0.45,   # one passage on the develop side of the embedding axis, the other on the protect side
+    "strict": 1.03,         # absolute protection or exclusion in either passage, about the same thing
+    "quantities": 0.96,     # concrete quantities (ha, Wohnungen, MW …), about the same thing
+    "same_side": -0.78,      # both pursue the same side of a known trade-off, neither the other
+    "aims_same": -0.18,      # both on the same side of that axis (agreeing aims), about the same thing
+    "similar_related": -0.34,  # cosine − 0.3, about the same thing: similar texts on one site usually agree
+    "aims_apart": 0.29,     # distance of the two passages on that axis
 }
 TYPE_LABELS = {
     "benannt": "Im Entwurf benannter Zielkonflikt",
@@ -116,13 +116,12 @@ zusammenhang punkt punkte form formen ansatz lage größe gesamt gesamtstadt wer
 leipziger leipzigs stadtteils quartiers einsatz rund etwa insbesondere zudem hierfür dafür dazu damit dabei
 """.split())
 _HEDGE = re.compile(
-    r"verträglich|außerhalb|so\s+angeordnet|so\s+gestaltet|so\s+geplant|frei\s*bleib|weiterhin|berücksichtig|"
-    r"im\s+einklang|abgestimmt|in\s+abstimmung|gemeinsam\s+mit|ausgenommen|ausnahme|\bsoweit\b|\bsofern\b|"
-    r"vorrangig\s+auf|\bstatt\b|anstelle|anstatt|bereits\s+versiegelt|rücksicht|schonend|behutsam|"
-    r"\bohne\s+(?:\w+\s+){0,4}zu\b|mehrfachnutzung|doppelnutzung|kombiniert|vereinbar|unter\s+beachtung|"
-    r"im\s+rahmen\s+des\s+(?:möglichen|zulässigen)|zugleich|gleichzeitig|ergänzend|unberührt|nicht\s+betroffen|"
-    r"im\s+einvernehmen|ergänzen\s+sich|kompensiert|ausgeglichen|abseits|nur\s+auf|ausschließlich\s+auf|"
-    r"bereits\s+(?:genutzt|bebaut|versiegelt)|wieder\s*nutz|nachnutz|umnutz",
+    r"verträglich|außerhalb|so\s+angeordnet|so\s+gestaltet|so\s+geplant|frei\s*bleib|im\s+einklang|abgestimmt|"
+    r"in\s+abstimmung|gemeinsam\s+mit|ausgenommen|ausnahme|\bsoweit\b|\bsofern\b|vorrangig\s+auf|"
+    r"\bstatt\s+(?:auf|in|an)\b|anstelle|anstatt|bereits\s+(?:genutzt|bebaut|versiegelt)|rücksicht|schonend|"
+    r"behutsam|\bohne\s+(?:\w+\s+){0,4}zu\b|mehrfachnutzung|doppelnutzung|vereinbar|unter\s+beachtung|"
+    r"unberührt|nicht\s+betroffen|im\s+einvernehmen|ergänzen\s+sich|kompensiert|abseits|nur\s+auf|"
+    r"ausschließlich\s+auf|wieder\s*nutz|nachnutz",
     re.IGNORECASE)
 # Absolute protection or exclusion, and concrete quantities: goals that leave no room for the other.
 _STRICT = re.compile(
@@ -228,8 +227,20 @@ class Profile:
     stance: float = 0.0                        # >0 develops/extends, <0 protects/limits (goal sentences)
     hedges: int = 0                            # reconciling phrases ("außerhalb", "verträglich", "so angeordnet")
     aim: float = 0.0                           # position on the embedding axis develop (+) ↔ protect (−)
+    keys: list[frozenset[str]] = field(default_factory=list)  # per statement: its nouns, sites and Ortsteile
+    hedge_at: list[int] = field(default_factory=list)         # offsets of the reconciling phrases
     strict: int = 0                            # absolute protection or exclusion ("ausgeschlossen", "dauerhaft")
     quantities: int = 0                        # concrete quantities (ha, Wohnungen, MW, Euro …)
+
+    @property
+    def all_keys(self) -> frozenset[str]:
+        return frozenset().union(*self.keys) if self.keys else frozenset()
+
+    def keys_at(self, pos: int) -> frozenset[str]:
+        for st, k in zip(self.statements, self.keys):
+            if st.start <= pos < st.end:
+                return k
+        return frozenset()
 
     @property
     def n_goals(self) -> int:
@@ -329,6 +340,11 @@ class ConflictDetector:
         sides = {(t.id, "a"): t.a for t in kb.tradeoffs} | {(t.id, "b"): t.b for t in kb.tradeoffs}
         prof.sites = find_sites(text)
         in_name = [(s, e) for s, e, _ in prof.sites.values()]
+        if self.explicit_matcher_ is not None:
+            prof.explicit = [(m.start, m.end, m.surface) for m in self.explicit_matcher_.find(text)]
+        # A sentence that names a conflict ("steht im Spannungsfeld mit der Clubkultur") mentions the
+        # other side; its terms are not this passage's own goals.
+        naming = [(st.start, st.end) for st in statements if any(st.start <= a < st.end for a, _, _ in prof.explicit)]
         for m in self.matcher_.find(text, overlapping=True):
             st = next((s for s in statements if s.start <= m.start < s.end), None)
             if st is None or any(s <= m.start and m.end <= e for s, e in in_name):
@@ -338,6 +354,8 @@ class ConflictDetector:
             if not dirs:
                 continue
             hit = Hit(m.term, m.start, m.end, m.surface, dirs, st.goal)
+            if (st.start, st.end) in naming:
+                continue
             for kind, ident, side in self.term_index_.get(m.term, ()):
                 if kind == "side":
                     if dirs & set(sides[(ident, side)].directions):
@@ -347,16 +365,19 @@ class ConflictDetector:
                         prof.objects.setdefault(ident, {}).setdefault(d, []).append(hit)
         if self.use_places:
             prof.ortsteile = frozenset(tag_places(text).ortsteile)
-        if self.explicit_matcher_ is not None:
-            prof.explicit = [(m.start, m.end, m.surface) for m in self.explicit_matcher_.find(text)]
-        prof.nouns = frozenset(k for k, _, _ in noun_spans(text))
+        spans = noun_spans(text) + [(k, a, b) for k, (a, b, _) in prof.sites.items()]
+        if self.use_places:
+            spans += [(f"ot:{m.name}", m.start, m.end) for m in tag_places(text).mentions if m.kind == "ortsteil"]
+        prof.nouns = frozenset(k for k, _, _ in spans if not k.startswith("ot:") and "-" not in k)
+        prof.keys = [frozenset(k for k, a, _ in spans if st.start <= a < st.end) for st in statements]
         counts = {"mehr": 0, "weniger": 0, "erhalten": 0}
         for st in statements:
             if st.goal:
                 for c in st.cues:
                     counts[c.direction] += 1
         prof.stance = (counts["mehr"] - counts["weniger"] - counts["erhalten"]) / (sum(counts.values()) + 1)
-        prof.hedges = len(_HEDGE.findall(text))
+        prof.hedge_at = [m.start() for m in _HEDGE.finditer(text)]
+        prof.hedges = len(prof.hedge_at)
         prof.strict = len(_STRICT.findall(text))
         prof.quantities = len(_QUANTITY.findall(text))
         return prof
@@ -398,17 +419,21 @@ class ConflictDetector:
             other_terms = {0: other_terms[0] | obj_terms, 1: other_terms[1] | obj_terms}
 
         def relevant(prof: Profile, wanted: set[str]) -> list[str]:
+            """Conflict words whose sentence names the other side's terms or what the other passage is about."""
             out = []
             for s0, _, surface in prof.explicit:
                 st = next((x for x in prof.statements if x.start <= s0 < x.end), None)
                 if st is None:
                     continue
-                if any(st.start <= a < st.end and term in wanted for a, _, term in prof.terms) or any(
-                        st.start <= prof.sites[k][0] < st.end for k in sites):
+                if any(st.start <= a < st.end and term in wanted for a, _, term in prof.terms) or (
+                        prof.keys_at(s0) & other.all_keys):
                     out.append(surface)
             return out
 
-        explicit = tuple(dict.fromkeys(relevant(p, other_terms[0]) + relevant(q, other_terms[1])))
+        other = q
+        found_p = relevant(p, other_terms[0])
+        other = p
+        explicit = tuple(dict.fromkeys(found_p + relevant(q, other_terms[1])))
         t_strength = 0.0
         if best_t:
             goal_1, goal_2 = any(h.goal for h in best_t_hits[0]), any(h.goal for h in best_t_hits[1])

@@ -25,9 +25,19 @@ log = logging.getLogger(__name__)
 
 MAX_PASSAGE_CHARS = 6_000  # longer passages are profiled in full but embedded from their start
 # The pair model is fitted on candidate pairs that are about the same thing about half the time. Among
-# all the passages of a project, pairs that share no named site are far more often unrelated; their
-# probability is scaled down by this prior (shared Ortsteil only / neither).
-CORPUS_PRIOR = {"site": 1.0, "ortsteil": 0.85, "none": 0.6}
+# all the passages of a project most pairs are unrelated, so the probability is scaled by how specific
+# the shared anchor is: a named site, or an Ortsteil together with a known trade-off or conflict words,
+# keeps it; an Ortsteil, a trade-off or conflict words alone scale it by 0.85; anything else by 0.6.
+CORPUS_PRIOR = {"strong": 1.0, "some": 0.85, "weak": 0.6}
+# A passage that names a conflict in general words pairs with many others; reviewers see its strongest few.
+MAX_FLAGS_PER_PASSAGE = 3
+
+
+def _anchor(s) -> str:
+    rule = bool(s.tradeoff or s.explicit)
+    if s.sites or (s.ortsteile and rule):
+        return "strong"
+    return "some" if s.ortsteile or rule else "weak"
 
 
 def _doc_name(title: str, name: str) -> str:
@@ -80,7 +90,7 @@ def run_conflicts(store: Store, run_id: int, embedder, *, knowledge: ConflictKno
             continue  # a conflict is between goals or measures
         sim = float(vectors[i] @ vectors[j]) if vectors is not None else 0.0
         s = detector.score_pair(profiles[i], profiles[j], sim)
-        prior = CORPUS_PRIOR["site" if s.sites else "ortsteil" if s.ortsteile else "none"]
+        prior = CORPUS_PRIOR[_anchor(s)]
         s = replace(s, score=round(s.score * prior, 6))
         if s.score >= detector.threshold:
             if s.orientation < 0:  # side A of the trade-off first
@@ -90,17 +100,23 @@ def run_conflicts(store: Store, run_id: int, embedder, *, knowledge: ConflictKno
     scored.sort(key=lambda t: (-t[0].score, pair_key(passages[t[1]].text, passages[t[2]].text)))
     flags: list[dict] = []
     seen_group: dict[tuple, dict] = {}
+    per_passage: dict[int, int] = defaultdict(int)
     for s, i, j in scored:
         pa, pb = passages[i], passages[j]
         da, db = by_id[pa.doc_id], by_id[pb.doc_id]
-        # One flag per conflict: the same rule between the same two documents at the same site
-        # (or without a site) is one conflict, shown by its strongest pair; the others are evidence.
+        # One flag per conflict: the same rule between the same two documents at the same site (or
+        # the same Ortsteile, or without a place) is one conflict, shown by its strongest pair; the
+        # other pairs are kept as further evidence.
         group = (tuple(sorted((da.key, db.key))), s.tradeoff or s.object or s.type,
-                 tuple(sorted(k.lower() for k in s.sites)))
+                 tuple(sorted(k.lower() for k in s.sites)) or tuple(s.ortsteile))
         if group in seen_group:
             seen_group[group]["evidence"]["related"].append(
                 {"a": pa.id, "b": pb.id, "score": s.score, "pages": [pa.page, pb.page]})
             continue
+        if per_passage[i] >= MAX_FLAGS_PER_PASSAGE or per_passage[j] >= MAX_FLAGS_PER_PASSAGE:
+            continue
+        per_passage[i] += 1
+        per_passage[j] += 1
         name_a, name_b = _doc_name(da.title, da.name), _doc_name(db.title, db.name)
         flag = {
             "key": pair_key(pa.text, pb.text),

@@ -14,7 +14,7 @@ from insek_nlp.participation.duplicates import (
 )
 
 from insek_nlp.participation.edits import merge_concerns, move_comment, rename_concern, split_concern
-from insek_nlp.participation.labels import ClusterLabel, cluster_labels, is_label_term
+from insek_nlp.participation.labels import ClusterLabel, cluster_labels, is_label_term, label_terms
 
 __all__ = [
     "ClusterLabel",
@@ -25,6 +25,7 @@ __all__ = [
     "evaluate_cluster",
     "is_label_term",
     "k_range",
+    "label_terms",
     "merge_concerns",
     "move_comment",
     "rename_concern",

@@ -14,6 +14,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
@@ -60,6 +61,7 @@ def cluster_labels(
     titles: Sequence[str] | None = None,
     vectors: np.ndarray | None = None,
     top_n: int = 4,
+    terms: Sequence[Sequence[tuple[str, str]]] | None = None,
 ) -> dict[int, ClusterLabel]:
     """Labels of every concern in ``labels`` (``-1`` gets "nicht zugeordnet").
 
@@ -72,6 +74,10 @@ def cluster_labels(
             closest to the centre. Without them the comment sharing most key
             terms represents the concern.
         top_n: Key phrases per concern.
+        terms: The texts' candidate terms from :func:`label_terms`, row-aligned;
+            computed here when not given. Lemmatising is the costly part of
+            labelling, so callers that label the same texts twice (main
+            concerns, then the sub-concerns of each) compute them once.
     """
     labels = np.asarray(labels, dtype=int)
     if len(labels) != len(texts):
@@ -84,15 +90,17 @@ def cluster_labels(
     ids = sorted(set(labels.tolist()))
     if not ids:
         return {}
-    doc_terms = _doc_terms(texts)
-    terms = _ctfidf_terms(doc_terms, labels, [c for c in ids if c != UNASSIGNED], top_n)
+    if terms is not None and len(terms) != len(texts):
+        terms = None
+    doc_terms = label_terms(texts) if terms is None else terms
+    key_terms = _ctfidf_terms(doc_terms, labels, [c for c in ids if c != UNASSIGNED], top_n)
     out: dict[int, ClusterLabel] = {}
     for c in ids:
         idx = np.flatnonzero(labels == c)
         if c == UNASSIGNED:
             out[c] = ClusterLabel((), UNASSIGNED_LABEL, -1)
             continue
-        key = terms.get(c, ())
+        key = key_terms.get(c, ())
         rep = _representative(idx, vectors, doc_terms, key)
         out[c] = ClusterLabel(key, _title(texts[rep], titles[rep] if titles is not None else None), int(rep))
     return out
@@ -111,27 +119,48 @@ def is_label_term(term: str) -> bool:
 
 # -- internals ----------------------------------------------------------------
 
-def _doc_terms(texts: Sequence[str]) -> list[list[tuple[str, str]]]:
-    """Per text: (key, display) of each content lemma, compound head and adjacent pair."""
-    from insek_nlp.text import lemmatize_many
+@lru_cache(maxsize=200_000)
+def _term_ok(term: str) -> bool:
+    return is_label_term(term)
 
+
+def label_terms(texts: Sequence[str]) -> list[list[tuple[str, str]]]:
+    """Candidate label terms per text: (key, display) of each content lemma, compound head and adjacent pair.
+
+    Identical texts (copy-paste campaigns) are lemmatised once and share one list.
+    """
+    from insek_nlp.text import is_stopword
+    from insek_nlp.text.pipeline import _is_alpha, german_pipeline
+
+    texts = [t or "" for t in texts]
+    unique = list(dict.fromkeys(texts))
+    nlp = german_pipeline()
+    # Lemmas are per token: sentence boundaries are not needed here (same lemmas, about half the time).
+    skip = [name for name in ("sentencizer", "insek_sentence_fixes") if name in nlp.pipe_names]
     out: list[list[tuple[str, str]]] = []
-    for toks in lemmatize_many([t or "" for t in texts]):
+    for doc in nlp.pipe(unique, batch_size=256, disable=skip):
         items: list[tuple[str, str]] = []
         prev: tuple[str, str] | None = None
-        for tok in toks:
-            lemma = tok.lemma or tok.text
-            if not (tok.is_alpha and not tok.is_stop and is_label_term(lemma) and is_label_term(tok.text)):
+        for tok in doc:
+            if tok.is_space:
+                continue
+            text = tok.text
+            lemma = tok.lemma_ or text
+            if not (_is_alpha(text) and not (is_stopword(text) or is_stopword(lemma)) and _term_ok(lemma)
+                    and _term_ok(text)):
                 prev = None
                 continue
             key = lemma.casefold()
-            items.append((key, lemma if lemma[:1].isupper() == tok.text[:1].isupper() else tok.text))
-            items.append(("=" + key, tok.text))  # surface forms, to check the lemma is a real word
+            items.append((key, lemma if lemma[:1].isupper() == text[:1].isupper() else text))
+            items.append(("=" + key, text))  # surface forms, to check the lemma is a real word
             if prev is not None:
-                items.append((prev[0] + " " + key, prev[1] + " " + tok.text))
-            prev = (key, tok.text)
+                items.append((prev[0] + " " + key, prev[1] + " " + text))
+            prev = (key, text)
         out.append(items)
-    return out
+    if len(unique) == len(texts):
+        return out
+    row = {t: i for i, t in enumerate(unique)}
+    return [out[row[t]] for t in texts]
 
 
 def _ctfidf_terms(doc_terms, labels: np.ndarray, clusters: list[int], top_n: int) -> dict[int, tuple[str, ...]]:
@@ -162,6 +191,11 @@ def _ctfidf_terms(doc_terms, labels: np.ndarray, clusters: list[int], top_n: int
             if df < min_df or key.startswith("="):
                 continue
             share = df / size
+            if len(clusters) == 1:
+                # one concern only (a single comment, one campaign): nothing to contrast, the commonest terms
+                score = share * (1.15 if " " in key else 1.0)
+                scored.append((score, key))
+                continue
             lift = share / (df_all[key] / n_docs)
             if lift <= 1.0:
                 continue
@@ -225,4 +259,4 @@ def _title(text: str, title: str | None) -> str:
     return t
 
 
-__all__ = ["ClusterLabel", "cluster_labels", "is_label_term"]
+__all__ = ["ClusterLabel", "cluster_labels", "is_label_term", "label_terms"]

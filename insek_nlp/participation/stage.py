@@ -18,22 +18,56 @@ from insek_nlp.store import Store
 log = logging.getLogger(__name__)
 
 
+EMBED_MAX_CHARS = 5000
+"""Comments longer than this are embedded from their first 5,000 characters (noted in the summary);
+everything else (duplicates, places, labels, quotes) uses the whole text."""
+
+
+def has_content(text: str | None) -> bool:
+    """Whether a comment says anything: at least one letter or digit (not only spaces, punctuation, emoji)."""
+    return bool(text) and any(ch.isalnum() for ch in text)
+
+
+def text_for_embedding(text: str, max_chars: int = EMBED_MAX_CHARS) -> str:
+    """The text, or its first ``max_chars`` characters cut at a word boundary."""
+    if len(text) <= max_chars:
+        return text
+    cut = text[:max_chars]
+    space = cut.rfind(" ", max_chars // 2)
+    return cut[:space] if space > 0 else cut
+
+
 def run_participation(store: Store, run_id: int, embedder, *, seed: int = 0,
                       progress: Callable[[str], None] | None = None) -> dict:
-    """Analyse the project's comments for one run and store the results; return a summary."""
+    """Analyse the project's comments for one run and store the results; return a summary.
+
+    Every comment ends up in exactly one concern or in "nicht zugeordnet" (``-1``):
+    comments without any letter or digit ("", "...", "👍") go to "nicht zugeordnet"
+    unclustered; comments in other languages are clustered like all others (the
+    embedder is multilingual) but give no label terms, and their language is
+    noted; very long comments are embedded from their beginning (noted). The
+    notes are in the summary of each concern (``notes``).
+    """
     from insek_nlp.participation.clustering import ConcernClusterer
     from insek_nlp.participation.duplicates import campaign_counts, find_duplicate_groups
-    from insek_nlp.participation.labels import cluster_labels
+    from insek_nlp.participation.edits import apply_edits
+    from insek_nlp.participation.labels import cluster_labels, label_terms
     from insek_nlp.places import tag_comment, tag_places
+    from insek_nlp.text.language import GERMAN, detect_languages
 
-    all_comments = store.comments()
-    comments = [c for c in all_comments if c.full_text.strip()]
-    n_empty = len(all_comments) - len(comments)
+    comments = store.comments()
+    texts = [c.full_text for c in comments]
+    content = np.array([has_content(t) for t in texts], dtype=bool)
+    idx_content = np.flatnonzero(content)
+    n_empty = int(len(comments) - len(idx_content))
     if progress:
         progress("Orte")
     places = []
+    tagged: dict[tuple[str, str | None], object] = {}  # copies (campaigns) are tagged once
     for c in comments:
-        tags = tag_comment(c)
+        tags = tagged.get((c.full_text, c.location))
+        if tags is None:
+            tags = tagged[(c.full_text, c.location)] = tag_comment(c)
         places.append(("comment", c.id, tags.ortsteile, tags.stadtbezirke))
     docs = [d.id for d in store.documents(current=True) if d.kind != "comments"]
     for p in store.passages(docs):
@@ -41,25 +75,46 @@ def run_participation(store: Store, run_id: int, embedder, *, seed: int = 0,
         places.append(("passage", p.id, tags.ortsteile, tags.stadtbezirke))
     if progress:
         progress("Kampagnen und Dubletten")
-    texts = [c.full_text for c in comments]
-    groups = find_duplicate_groups(texts, [c.id for c in comments]) if comments else []
+    groups = find_duplicate_groups([texts[i] for i in idx_content], [comments[i].id for i in idx_content]) \
+        if len(idx_content) else []
     counts = campaign_counts(groups, len(comments), n_empty=n_empty)
     duplicates = [(i, g.kind, g.template_id, g.members, round(float(g.similarity), 4)) for i, g in enumerate(groups)]
     concerns: list[tuple] = []
     members: list[tuple] = []
-    n_concerns = 0
-    unassigned = 0
-    if len(comments) >= 2:
+    summaries: dict[str, dict] = {}
+    edits = None
+    langs = [GERMAN] * len(comments)
+    truncated: list[int] = []
+    if len(comments):
         if progress:
             progress("Anliegen")
-        E = embedder.encode(texts)
-        clusterer = ConcernClusterer(seed=seed).fit(texts, vectors=E)
-        from insek_nlp.participation.edits import apply_edits
-
-        edits = apply_edits(store, [c.id for c in comments], clusterer.labels_, clusterer.sub_labels_)
+        labels = np.full(len(comments), -1, dtype=int)
+        subs = np.full(len(comments), -1, dtype=int)
+        E = None
+        if len(idx_content):
+            content_texts = [texts[i] for i in idx_content]
+            for i in idx_content:
+                if len(texts[i]) > EMBED_MAX_CHARS:
+                    truncated.append(int(i))
+            Ec = np.asarray(embedder.encode([text_for_embedding(t) for t in content_texts]), dtype=np.float32)
+            E = np.zeros((len(comments), Ec.shape[1]), dtype=np.float32)
+            E[idx_content] = Ec
+            clusterer = ConcernClusterer(seed=seed).fit(content_texts, vectors=Ec)
+            labels[idx_content] = clusterer.labels_
+            subs[idx_content] = clusterer.sub_labels_
+            for i, lang in zip(idx_content, detect_languages(content_texts)):
+                langs[i] = lang
+        else:
+            E = np.zeros((len(comments), int(getattr(embedder, "dim", 1) or 1)), dtype=np.float32)
+        edits = apply_edits(store, [c.id for c in comments], labels, subs)
         labels, subs = edits.labels, edits.subs
         titles = [c.title for c in comments]
-        main_labels = cluster_labels(texts, labels, titles=titles, vectors=E)
+        if progress:
+            progress("Beschriftungen der Anliegen")
+        # Label terms come from German comments with content only; lemmatising is the
+        # costly part of labelling, so it is done once for both levels.
+        terms = label_terms([t if ok and lang == GERMAN else "" for t, ok, lang in zip(texts, content, langs)])
+        main_labels = cluster_labels(texts, labels, titles=titles, vectors=E, terms=terms)
         for cid, lab in sorted(main_labels.items()):
             size = int((labels == cid).sum())
             rep = comments[lab.representative_index].id if lab.representative_index >= 0 else None
@@ -68,7 +123,7 @@ def run_participation(store: Store, run_id: int, embedder, *, seed: int = 0,
                 continue
             idx = np.flatnonzero(labels == cid)
             sub_labels = cluster_labels([texts[i] for i in idx], subs[idx], titles=[titles[i] for i in idx],
-                                        vectors=E[idx])
+                                        vectors=E[idx], terms=[terms[i] for i in idx])
             for sid, sl in sorted(sub_labels.items()):
                 if sid < 0:
                     continue
@@ -77,24 +132,64 @@ def run_participation(store: Store, run_id: int, embedder, *, seed: int = 0,
                                  srep))
         for c, lab, sub in zip(comments, labels, subs):
             members.append((c.id, str(int(lab)), f"{int(lab)}.{int(sub)}" if lab >= 0 and sub >= 0 else None))
-        n_concerns = int(len(set(labels.tolist()) - {-1}))
-        unassigned = int((labels == -1).sum())
         if progress:
             progress("Zusammenfassungen und Bezüge zu den Entwürfen")
         summaries = summarise_concerns(store, run_id, comments, E, labels, groups, places, embedder)
+        _add_notes(summaries, comments, labels, content, langs, truncated)
     store.put_participation(run_id, concerns=concerns, members=members, duplicates=duplicates, places=places)
-    if len(comments) >= 2:
+    if summaries:
         store.put_concern_summaries(run_id, summaries)
-        unanswered = sum(1 for cid, sm in summaries.items() if cid != "-1" and not sm["linked_passages"])
-    else:
-        unanswered = 0
-    return {"comments": len(comments), "empty": n_empty, "concerns": n_concerns, "unassigned": unassigned,
-            "concerns_without_answer": unanswered, "edits_skipped": len(edits.skipped) if len(comments) >= 2 else 0,
+    unanswered = sum(1 for cid, sm in summaries.items() if cid != "-1" and not sm["linked_passages"])
+    other_languages: dict[str, int] = {}
+    for lang in langs:
+        if lang != GERMAN:
+            other_languages[lang] = other_languages.get(lang, 0) + 1
+    n_concerns = len({int(x) for _, x, _ in members} - {-1})
+    return {"comments": int(len(idx_content)), "empty": n_empty, "concerns": n_concerns,
+            "unassigned": sum(1 for _, x, _ in members if x == "-1"),
+            "concerns_without_answer": unanswered, "edits_skipped": len(edits.skipped) if edits else 0,
+            "other_languages": other_languages, "truncated_for_embedding": len(truncated),
             "duplicate_groups": len(groups), **{k: v for k, v in counts.items() if isinstance(v, (int, float))}}
+
+
+def _add_notes(summaries: dict[str, dict], comments, labels: np.ndarray, content: np.ndarray, langs: list[str],
+               truncated: list[int]) -> None:
+    """Per concern: which members have no text, are in another language, or were embedded shortened."""
+    from insek_nlp.text.language import GERMAN, LANGUAGE_NAMES
+
+    notes: dict[str, list[dict]] = {}
+    for i, c in enumerate(comments):
+        ref = c.external_id or c.id
+        note = None
+        if not content[i]:
+            note = {"comment": ref, "note": "ohne Text (nur Leerzeichen, Satz- oder Sonderzeichen)", "kind": "empty"}
+        elif langs[i] != GERMAN:
+            note = {"comment": ref, "note": f"Sprache: {LANGUAGE_NAMES.get(langs[i], langs[i])}", "kind": "language",
+                    "language": langs[i]}
+        if note:
+            notes.setdefault(str(int(labels[i])), []).append(note)
+    for i in truncated:
+        c = comments[i]
+        notes.setdefault(str(int(labels[i])), []).append(
+            {"comment": c.external_id or c.id, "kind": "truncated",
+             "note": f"{_de_int(len(c.full_text))} Zeichen; für die Ähnlichkeit zählen die ersten "
+                     f"{_de_int(EMBED_MAX_CHARS)}, zitiert und gezählt wird der ganze Text"})
+    for cid, sm in summaries.items():
+        sm["notes"] = notes.get(cid, [])
+
+
+def _de_int(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
 
 
 LINK_MIN_SIMILARITY = 0.45
 """A draft passage answers a concern from this cosine similarity (concern centroid to passage) on."""
+LINK_MARGIN = 0.1
+"""Further links only within this score of the best one (a weak third link is mostly a wrong one)."""
+PLACE_BONUS = 0.1
+"""Added to the similarity of a passage that names one of the concern's Ortsteile."""
+PLACE_SHARE = 0.2
+"""An Ortsteil is the concern's own when at least this share of its comments (and two) name it."""
 QUOTES = 3
 LINKS = 3
 
@@ -108,6 +203,7 @@ def summarise_concerns(store: Store, run_id: int, comments, E: np.ndarray, label
     from insek_nlp.classify.themes import THEME_THRESHOLD
 
     place_of = {tid: (o, b) for tt, tid, o, b in places if tt == "comment"}
+    passage_places = {tid: set(o) for tt, tid, o, b in places if tt == "passage"}
     campaign_of: dict[str, int] = {}
     for i, g in enumerate(groups):
         if g.kind == "Kampagne":
@@ -131,6 +227,8 @@ def summarise_concerns(store: Store, run_id: int, comments, E: np.ndarray, label
         seen_campaigns: set[int] = set()
         quotes = []
         for i in order:  # central statements, one per campaign
+            if not has_content(comments[i].full_text):
+                continue
             camp = campaign_of.get(comments[i].id)
             if camp is not None and camp in seen_campaigns:
                 continue
@@ -148,8 +246,15 @@ def summarise_concerns(store: Store, run_id: int, comments, E: np.ndarray, label
         links = []
         if cid >= 0 and len(passages):
             sims = P @ centroid
-            for j in np.argsort(-sims, kind="stable")[:LINKS]:
-                if sims[j] < LINK_MIN_SIMILARITY:
+            # A passage about the concern's own Ortsteile ranks higher: citizens name the place,
+            # and a draft's general paragraph on the same topic is a weaker answer.
+            home = {o for o, k in ortsteile.items() if k >= max(2.0, PLACE_SHARE * len(members))}
+            bonus = np.array([PLACE_BONUS if home & passage_places.get(p.id, set()) else 0.0 for p in passages])
+            score = np.where(sims >= LINK_MIN_SIMILARITY, sims + bonus, -np.inf)
+            order = np.argsort(-score, kind="stable")[:LINKS]
+            best = score[order[0]]
+            for j in order:
+                if not np.isfinite(score[j]) or score[j] < best - LINK_MARGIN:
                     break
                 p = passages[int(j)]
                 links.append({"passage": p.id, "document": docs[p.doc_id].title, "page": p.page,

@@ -1,5 +1,7 @@
 """Exporting stored passages and comments with their provenance.
 
+Personal data in comments is masked by default (:mod:`insek_nlp.privacy`).
+
 CSV is written as German Excel expects it (UTF-8 with BOM, semicolons); every
 cell that a spreadsheet would run as a formula is neutralised, because citizen
 text is untrusted. JSONL keeps values unchanged.
@@ -42,9 +44,13 @@ def _passage_rows(store: Store) -> Iterator[dict[str, Any]]:
         }
 
 
-def _comment_rows(store: Store) -> Iterator[dict[str, Any]]:
+def _comment_rows(store: Store, *, masked: bool = True) -> Iterator[dict[str, Any]]:
+    from insek_nlp.privacy import mask_comment
+
     docs = {d.id: d for d in store.documents(kind="comments", current=True)}
     for c in store.comments(list(docs)):
+        if masked:
+            c = mask_comment(c)
         yield {
             "comment_id": c.id, "doc_id": c.doc_id, "source": docs[c.doc_id].name, "row": c.row,
             "external_id": c.external_id, "title": c.title, "text": c.text, "created": c.created,
@@ -53,10 +59,14 @@ def _comment_rows(store: Store) -> Iterator[dict[str, Any]]:
         }
 
 
-def export_table(store: Store, what: Literal["passages", "comments"], out: Path) -> int:
-    """Write all current passages or comments to ``out`` (.jsonl or .csv); return the row count."""
+def export_table(store: Store, what: Literal["passages", "comments"], out: Path, *, masked: bool = True) -> int:
+    """Write all current passages or comments to ``out`` (.jsonl or .csv); return the row count.
+
+    Personal data in comments (e-mail, phone, IBAN, postal address, names) is
+    masked unless ``masked=False`` (an authorised export; see :mod:`insek_nlp.privacy`).
+    """
     out = Path(out)
-    rows = _passage_rows(store) if what == "passages" else _comment_rows(store)
+    rows = _passage_rows(store) if what == "passages" else _comment_rows(store, masked=masked)
     suffix = out.suffix.lower()
     if suffix not in (".jsonl", ".csv"):
         raise InputError(f"Unbekanntes Exportformat „{out.suffix}“.", hint="Bitte .jsonl oder .csv als Endung wählen.")

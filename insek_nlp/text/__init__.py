@@ -11,6 +11,7 @@ from insek_nlp.text.compounds import (
     compound_lemma,
     split_compound,
 )
+from insek_nlp.text.language import LANGUAGE_NAMES, detect_language, detect_languages
 from insek_nlp.text.normalize import NormalizedText, fold_umlauts, match_key, normalize_text, strip_gender
 from insek_nlp.text.pipeline import (
     Token,
@@ -23,6 +24,7 @@ from insek_nlp.text.pipeline import (
 from insek_nlp.text.stopwords import STOPWORDS, is_stopword
 
 __all__ = [
+    "LANGUAGE_NAMES",
     "STOPWORDS",
     "CompoundSplitter",
     "NormalizedText",
@@ -30,6 +32,8 @@ __all__ = [
     "TermMatcher",
     "Token",
     "compound_lemma",
+    "detect_language",
+    "detect_languages",
     "display_lemma",
     "fold_umlauts",
     "german_pipeline",

@@ -78,7 +78,8 @@ def test_auto_k_within_range():
     lo, hi = k_range(len(texts))
     assert lo <= model.n_clusters_ <= hi
     assert set(model.k_scores_) <= set(range(lo, hi + 1))
-    assert k_range(300) == (4, 30)
+    assert k_range(300) == (4, 20)
+    assert k_range(20) == (4, 4) and k_range(50) == (4, 4) and k_range(150) == (4, 10) and k_range(401) == (4, 26)
     assert k_range(2314) == (15, 40)
     assert k_range(30_000) == (30, 40)
     assert k_range(1) == (1, 1) and k_range(12)[0] <= k_range(12)[1]

@@ -150,7 +150,15 @@ def test_csv_well_formed_round_trip(tmp_path: Path, rows, delimiter, quoting, en
     writer.writerow(["Nr", "Titel", "Beitrag"])
     for i, (title, text) in enumerate(rows, start=1):
         writer.writerow([i, title, text])
-    path = _write(tmp_path, "beitraege.csv", buf.getvalue().encode(encoding))
+    data = buf.getvalue().encode(encoding)
+    if encoding in ("cp1252", "latin-1") and not data.isascii():
+        # Bytes that are valid UTF-8 as well (e.g. "à" + two no-break spaces) are read as UTF-8, as every
+        # reader of unlabelled text does: genuinely ambiguous, and too rare in real German text to guess.
+        try:
+            assume(data.decode("utf-8") == buf.getvalue())
+        except UnicodeDecodeError:
+            pass
+    path = _write(tmp_path, "beitraege.csv", data)
     result = read_or_refuse(lambda: read_table(path))
     expected = [(_norm(title), _norm(text)) for title, text in rows if _norm(title) or _norm(text)]
     if isinstance(result, InsekError):

@@ -22,7 +22,7 @@ import pytest
 
 from insek_nlp.demo import run_demo
 from insek_nlp.pipeline import DEFAULT_TAXONOMY
-from insek_nlp.report import export_table
+from insek_nlp.report import export_table, write_report
 from insek_nlp.store import Store
 from tests.conftest import REPO
 
@@ -148,6 +148,10 @@ def _results(project: Path, tmp: Path, tag: str) -> dict[str, Any]:
                 f = tmp / f"{tag}-{what}{ext}"
                 export_table(store, what, f)  # type: ignore[arg-type]
                 out[f"export {what}{ext}"] = f.read_bytes()
+        folder = tmp / f"{tag}-bericht"
+        folder.mkdir()
+        for f in write_report(store, folder / "bericht.csv"):  # the report's tables, one CSV each
+            out[f"report {f.name}"] = f.read_bytes()
         run = store.latest_participation_run()
         assert run is not None and store.latest_conflict_run() == run
         theme_run = store.latest_theme_run(DEFAULT_TAXONOMY)
@@ -170,6 +174,7 @@ def test_two_demo_runs_give_identical_outputs(two_runs: dict[str, Any]) -> None:
     a = _results(two_runs["a"], two_runs["tmp"], "a")
     b = _results(two_runs["b"], two_runs["tmp"], "b")
     assert a.keys() == b.keys()
+    assert sum(k.startswith("report ") for k in a) >= 5
     assert len(a["themes"]) > 500 and len(a["concerns"]) > 10 and a["conflict flags"] and a["duplicate groups"]
     differing = [k for k in a if a[k] != b[k]]
     assert differing == [], {k: _first_difference(a[k], b[k]) for k in differing}

@@ -62,8 +62,9 @@ def _assert_failed(result, *words: str) -> None:
     ("pdf", ".csv", ["PDF-Datei"]), ("pdf", ".xlsx", ["PDF-Datei"]), ("pdf", ".docx", ["PDF-Datei"]),
     ("pdf", ".md", ["PDF-Datei"]), ("pdf", ".txt", ["PDF-Datei"]), ("pdf", ".jsonl", ["PDF-Datei"]),
     ("csv", ".pdf", ["keine PDF-Datei"]), ("csv", ".xlsx", ["Textdatei"]), ("csv", ".docx", ["keine Word-Datei"]),
-    ("xlsx", ".docx", ["Excel"]), ("xlsx", ".csv", ["Excel"]), ("xlsx", ".pdf", ["keine PDF-Datei"]),
-    ("xlsx", ".md", ["Excel"]), ("docx", ".xlsx", ["Word-Dokument"]), ("docx", ".pdf", ["keine PDF-Datei"]),
+    ("xlsx", ".docx", ["Excel"]), ("xlsx", ".csv", ["Excel"]), ("xlsx", ".pdf", ["keine PDF-Datei (eine Word- oder Excel-Datei"]),
+    ("xlsx", ".md", ["Excel"]), ("docx", ".xlsx", ["Word-Dokument"]),
+    ("docx", ".pdf", ["keine PDF-Datei (eine Word- oder Excel-Datei"]),
     ("docx", ".txt", ["Word"]), ("md", ".xlsx", ["Textdatei"]), ("md", ".docx", ["keine Word-Datei"]),
 ])
 def test_wrong_extension_is_named(filled: Store, tmp_path: Path, real: str, ext: str, words: list[str]) -> None:

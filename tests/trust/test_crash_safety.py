@@ -257,3 +257,25 @@ def test_reviews_while_a_run_writes_lose_nothing(tmp_path: Path) -> None:
         assert store.latest_theme_run(DEFAULT_TAXONOMY) == store.latest_participation_run() == run_id
         assert store.concern_members(run_id).keys() == set(ids)  # every comment got its concern
     _integrity(project / DB_NAME)
+
+
+def test_a_locked_store_gives_a_german_error_and_loses_nothing(tmp_path: Path) -> None:
+    """A writer that waits longer than the timeout gets a StoreError, never a raw sqlite3 error."""
+    from insek_nlp.errors import StoreError
+
+    with Store.open(tmp_path / "p") as store:
+        store.add_review(Review("comment", "a#1", "label", label="anpassung"))
+    blocker = sqlite3.connect(tmp_path / "p" / DB_NAME, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+    try:
+        waiting = Store(tmp_path / "p" / DB_NAME, timeout=0.3)
+        with pytest.raises(StoreError) as info:
+            waiting.add_review(Review("comment", "a#2", "label", label="wachstum"))
+        assert info.value.code == "locked" and "gesperrt" in info.value.message
+        waiting.close()
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    with Store.open(tmp_path / "p") as store:
+        store.add_review(Review("comment", "a#2", "label", label="wachstum"))  # once free, it works
+        assert [r.target_id for r in store.reviews()] == ["a#1", "a#2"]

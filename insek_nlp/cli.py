@@ -220,7 +220,7 @@ def _serve_app(console, project, *, host: str, port: int, auth: str | None, embe
 
         raise DependencyError("Die Prüfoberfläche ist nicht installiert.",
                               hint="Bitte insek-nlp aus dem Quellordner mit pip install -e '.[ui]' installieren.") from exc
-    console.print(f"Prüfoberfläche: http://{host}:{port}  (Projekt „{project}“; beenden mit Strg+C)")
+    console.print(f"Prüfoberfläche: http://{host}:{port}  (Projekt „{_e(project)}“; beenden mit Strg+C)")
     serve(project, host=host, port=port, auth=auth, embedder=embedder)
     return 0
 

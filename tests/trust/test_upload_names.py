@@ -36,7 +36,7 @@ def test_safe_file_name_stays_in_its_folder(tmp_path_factory, name: str, ext: st
         assert safe.endswith(ext), (name + ext, safe)  # the extension picks the reader: never cut off
 
 
-@pytest.mark.parametrize("name", ["../../etc/passwd.csv", "..", "...csv", "insek.db", "a" * 240 + ".csv",
+@pytest.mark.parametrize("name", ["../../etc/passwd.csv", "...csv", "insek.db", "a" * 240 + ".csv",
                                   "中" * 80 + ".csv", "beiträge\u202eVSC.csv", "-rf .csv"])
 def test_saved_uploads_land_in_the_upload_folder(tmp_path: Path, name: str) -> None:
     src_dir = tmp_path / "browser-tmp"

@@ -16,7 +16,7 @@ import threading
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 import pandas as pd
@@ -123,13 +123,25 @@ _SAFE_NAME = re.compile(r"[^\w.\- ]+", re.UNICODE)
 
 
 def safe_file_name(name: str) -> str:
-    """A file name that cannot leave its folder: no path parts, no leading dots, no odd characters."""
-    base = PureWindowsPath(PurePosixPath(str(name)).name).name  # strip both / and \ paths
+    """A file name that cannot leave its folder: no path parts, no leading dots, no odd characters.
+
+    The extension (which picks the reader) is kept; the rest is shortened to 150
+    characters and 240 bytes, so that every file system takes it.
+    """
+    base = re.split(r"[/\\]", str(name))[-1]  # the last part of a POSIX or Windows path (UNC too)
     base = unicodedata.normalize("NFC", base).replace("\x00", "")
-    base = _SAFE_NAME.sub("_", base).strip(" .")
+    base = _SAFE_NAME.sub("_", base)
     while ".." in base:
         base = base.replace("..", ".")
-    return base[:150] or "datei"
+    stem, dot, suffix = base.rpartition(".")
+    suffix = suffix.strip(" ")
+    if not dot or not suffix or len(suffix) > 10 or " " in suffix:
+        stem, suffix = base, ""
+    suffix = f".{suffix}" if suffix else ""
+    stem = stem.strip(" .")[:150 - len(suffix)]
+    while len((stem + suffix).encode("utf-8")) > 240:
+        stem = stem[:-1]
+    return (stem or "datei") + suffix
 
 
 def save_uploads(folder: Path, files: Iterable[str | Path], subdir: str = UPLOAD_DIR) -> list[Path]:

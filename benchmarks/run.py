@@ -28,7 +28,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 ORDER = ["bench_ingest.py", "bench_embed.py", "bench_classify.py", "bench_duplicates.py", "bench_places.py",
-         "bench_cluster.py", "bench_bertopic.py", "bench_conflicts.py", "bench_report.py"]
+         "bench_cluster.py", "bench_bertopic.py", "bench_small.py", "bench_links.py", "bench_participation_scale.py",
+         "bench_conflicts.py", "bench_report.py", "bench_ui.py"]
 
 
 def run_one(script: Path) -> dict:

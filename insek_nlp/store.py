@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import platform
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -185,6 +187,11 @@ _MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     CREATE INDEX conflict_flags_rank ON conflict_flags (run_id, rank);
     """,
+    # 7: which process runs a run, so that a run whose process died can be marked as interrupted
+    """
+    ALTER TABLE runs ADD COLUMN pid INTEGER;
+    ALTER TABLE runs ADD COLUMN host TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -226,6 +233,7 @@ class Store:
                 raise StoreError(f"Der Projektordner „{project}“ kann nicht angelegt werden: {exc.strerror}.") from exc
         store = cls(db)
         store.migrate()
+        store.recover_interrupted_runs()
         return store
 
     @property
@@ -268,7 +276,17 @@ class Store:
         if conn.in_transaction:  # nested use joins the outer transaction
             yield conn
             return
-        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            raise StoreError(
+                f"Die Projektdatenbank „{self.path}“ ist seit {self.timeout:.0f} Sekunden von einem anderen "
+                "Vorgang gesperrt.",
+                hint="Bitte warten, bis der andere Vorgang (z. B. ein Analyselauf) fertig ist, und es erneut versuchen.",
+                code="locked",
+            ) from exc
         try:
             yield conn
         except BaseException:
@@ -456,10 +474,27 @@ class Store:
     def start_run(self, manifest: dict[str, Any]) -> int:
         with self.transaction() as conn:
             cur = conn.execute(
-                "INSERT INTO runs (started_at, status, manifest) VALUES (?, 'running', ?)",
-                (_now(), json.dumps(manifest, ensure_ascii=False, sort_keys=True)),
+                "INSERT INTO runs (started_at, status, manifest, pid, host) VALUES (?, 'running', ?, ?, ?)",
+                (_now(), json.dumps(manifest, ensure_ascii=False, sort_keys=True), os.getpid(), platform.node()),
             )
             return int(cur.lastrowid)
+
+    def recover_interrupted_runs(self) -> list[int]:
+        """Mark runs whose process died (killed, power cut) as ``interrupted``; return their ids.
+
+        Their partial results stay stored but are never read: readers use
+        finished runs only. A run of a live process (this or another one on
+        this machine) is left alone; so is a run started on another machine.
+        """
+        rows = self.conn.execute("SELECT id, pid, host FROM runs WHERE status = 'running'").fetchall()
+        dead = [r["id"] for r in rows
+                if r["pid"] is None or (r["host"] == platform.node() and not _process_alive(r["pid"]))]
+        if dead:
+            with self.transaction() as conn:
+                conn.executemany("UPDATE runs SET status = 'interrupted', finished_at = ? "
+                                 "WHERE id = ? AND status = 'running'", [(_now(), i) for i in dead])
+            log.warning("runs %s were interrupted (their process ended without finishing them)", dead)
+        return dead
 
     def finish_run(self, run_id: int, *, status: str = "finished", manifest: dict[str, Any] | None = None) -> None:
         with self.transaction() as conn:
@@ -690,6 +725,27 @@ def _document(r: sqlite3.Row) -> Document:
 def _review(r: sqlite3.Row) -> Review:
     return Review(r["target_type"], r["target_id"], r["decision"], r["label"], r["note"], r["reviewer"],
                   r["created_at"], r["id"])
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (unknown counts as alive)."""
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":  # os.kill(pid, 0) would terminate the process on Windows
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    if os.path.exists(f"/proc/{pid}/stat"):  # a zombie (killed, not yet reaped) is dead too
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+                return fh.read().rsplit(")", 1)[-1].split()[0] != "Z"
+        except OSError:
+            return True
+    return True
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:

@@ -151,7 +151,7 @@ class Run:
     id: int
     started_at: str
     finished_at: str | None
-    status: Literal["running", "finished", "failed"]
+    status: Literal["running", "finished", "failed", "interrupted"]  # interrupted: the process died
     manifest: Mapping[str, Any]
 
 

@@ -352,6 +352,9 @@ def _parse(data: bytes, path: Path) -> Taxonomy:
         raise TaxonomyError(f"Datei {path}, Zeile {line}: YAML-Fehler: {problem}", hint=_YAML_HINT) from exc
     except yaml.YAMLError as exc:
         raise TaxonomyError(f"Datei {path}, Zeile 1: YAML-Fehler: {exc}", hint=_YAML_HINT) from exc
+    except RecursionError as exc:  # PyYAML composes nested nodes recursively
+        raise TaxonomyError(f"Datei {path}: die Datei ist zu tief verschachtelt, um eine Taxonomie zu sein.",
+                            hint=_YAML_HINT) from exc
 
     c = _Checker(path)
     if root is None:

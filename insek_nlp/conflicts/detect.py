@@ -46,22 +46,22 @@ DEFAULT_THRESHOLD = 0.5
 # likely) and checked against benchmarks/data/zielkonflikte-dev.jsonl with
 # benchmarks/bench_conflicts.py; the held-out file is scored, never fitted.
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "bias": -0.56,
-    "tradeoff": 0.13,
-    "opposed": 0.73,
-    "site": 0.54,
+    "bias": -0.55,
+    "tradeoff": 0.11,
+    "opposed": 0.75,
+    "site": 0.53,
     "ortsteil": 1.09,
-    "explicit": 1.78,
-    "similarity": 0.08,     # times (cosine − 0.3)
-    "shared_nouns": 0.76,   # content nouns in common (Jaccard × 5, at most 1)
-    "stance_opposed": -0.23, # one passage develops, the other protects or limits
-    "hedges": -3.36,        # reconciling phrases ("außerhalb", "verträglich", "so angeordnet, dass")
+    "explicit": 1.68,
+    "similarity": 0.09,     # times (cosine − 0.3)
+    "shared_nouns": 0.77,   # content nouns in common (Jaccard × 5, at most 1)
+    "stance_opposed": -0.24, # one passage develops, the other protects or limits
+    "hedges": -3.37,        # reconciling phrases ("außerhalb", "verträglich", "so angeordnet, dass")
     "aims_opposed": 0.45,   # one passage on the develop side of the embedding axis, the other on the protect side
     "strict": 1.03,         # absolute protection or exclusion in either passage, about the same thing
-    "quantities": 0.97,     # concrete quantities (ha, Wohnungen, MW …), about the same thing
-    "same_side": -0.72,      # both pursue the same side of a known trade-off, neither the other
-    "aims_same": -0.2,      # both on the same side of that axis (agreeing aims), about the same thing
-    "similar_related": -0.35,  # cosine − 0.3, about the same thing: similar texts on one site usually agree
+    "quantities": 0.96,     # concrete quantities (ha, Wohnungen, MW …), about the same thing
+    "same_side": -0.78,      # both pursue the same side of a known trade-off, neither the other
+    "aims_same": -0.18,      # both on the same side of that axis (agreeing aims), about the same thing
+    "similar_related": -0.34,  # cosine − 0.3, about the same thing: similar texts on one site usually agree
     "aims_apart": 0.29,     # distance of the two passages on that axis
 }
 TYPE_LABELS = {
@@ -340,6 +340,11 @@ class ConflictDetector:
         sides = {(t.id, "a"): t.a for t in kb.tradeoffs} | {(t.id, "b"): t.b for t in kb.tradeoffs}
         prof.sites = find_sites(text)
         in_name = [(s, e) for s, e, _ in prof.sites.values()]
+        if self.explicit_matcher_ is not None:
+            prof.explicit = [(m.start, m.end, m.surface) for m in self.explicit_matcher_.find(text)]
+        # A sentence that names a conflict ("steht im Spannungsfeld mit der Clubkultur") mentions the
+        # other side; its terms are not this passage's own goals.
+        naming = [(st.start, st.end) for st in statements if any(st.start <= a < st.end for a, _, _ in prof.explicit)]
         for m in self.matcher_.find(text, overlapping=True):
             st = next((s for s in statements if s.start <= m.start < s.end), None)
             if st is None or any(s <= m.start and m.end <= e for s, e in in_name):
@@ -349,6 +354,8 @@ class ConflictDetector:
             if not dirs:
                 continue
             hit = Hit(m.term, m.start, m.end, m.surface, dirs, st.goal)
+            if (st.start, st.end) in naming:
+                continue
             for kind, ident, side in self.term_index_.get(m.term, ()):
                 if kind == "side":
                     if dirs & set(sides[(ident, side)].directions):
@@ -358,8 +365,6 @@ class ConflictDetector:
                         prof.objects.setdefault(ident, {}).setdefault(d, []).append(hit)
         if self.use_places:
             prof.ortsteile = frozenset(tag_places(text).ortsteile)
-        if self.explicit_matcher_ is not None:
-            prof.explicit = [(m.start, m.end, m.surface) for m in self.explicit_matcher_.find(text)]
         spans = noun_spans(text) + [(k, a, b) for k, (a, b, _) in prof.sites.items()]
         if self.use_places:
             spans += [(f"ot:{m.name}", m.start, m.end) for m in tag_places(text).mentions if m.kind == "ortsteil"]

@@ -184,6 +184,9 @@ def _parse(data: bytes, path: Path) -> ConflictKnowledge:
         line = mark.line + 1 if mark is not None else 1
         raise KnowledgeBaseError(f"Datei {path}, Zeile {line}: YAML-Fehler: {getattr(exc, 'problem', None) or exc}",
                                  hint="Bitte Einrückung und Doppelpunkte prüfen.") from exc
+    except RecursionError as exc:  # PyYAML composes nested nodes recursively
+        raise KnowledgeBaseError(f"Datei {path}: die Datei ist zu tief verschachtelt, um eine Wissensbasis zu sein.",
+                                 hint=_HINT) from exc
     if root is None:
         raise KnowledgeBaseError(f"Datei {path}: die Datei ist leer.", hint=_HINT)
     top = r.mapping(root, "die Datei")

@@ -81,8 +81,16 @@ _CUES: dict[Direction, list[str]] = {
 _KEEP_FREE_RE = re.compile("|".join(f"(?:{p})" for p in _KEEP_FREE), re.IGNORECASE)
 _CUE_RE = {d: re.compile("|".join(f"(?:{p})" for p in ps), re.IGNORECASE) for d, ps in _CUES.items()}
 
+# "wird"/"werden"/"kann" alone is also the passive of description ("wird auf 3 % geschätzt"): such a
+# sentence sets a measure only with a direction word ("werden … angelegt", "wird … gesichert").
+_WEAK_GOAL_RE = re.compile(r"\b(?:wird|werden|können|kann)\b", re.IGNORECASE)
+# The planning process itself ("wird veröffentlicht", "werden weitergeleitet") is not a goal about the city.
+_PROCESS_RE = re.compile(
+    r"\b(?:weitergeleitet|weiterleiten|veröffentlicht|zugeschickt|zugesandt|übergeben|informiert|eingeladen|"
+    r"diskutiert|vorgestellt|protokolliert|dokumentiert|beantwortet|rückmeldung|ergebnisprotokoll|fließen\s+in)\b",
+    re.IGNORECASE)
 _GOAL_RE = re.compile(
-    r"\b(?:soll(?:en|te|ten)?|muss|müssen|wird|werden|können|kann)\b"
+    r"\b(?:soll(?:en|te|ten)?|muss|müssen)\b"
     r"|\b(?:ist|sind|bleibt|bleiben)\b.{0,140}?\bzu\s+[a-zäöüß]+en\b|\b\w+zu\w+en\b"
     r"|\bziel\w*\s+(?:ist|sind|der|des|bleibt)\b|\bvorrang\b|\bangestrebt\b|\bstreb\w*\s.{0,80}\ban\b|\bvorgesehen\b"
     r"|\bgeplant\b|\bbis\s+(?:zum\s+jahr\s+)?20\d\d\b|\bkünftig\b|\bzukünftig\b|\bvorrangig\b|\bwir\s+wollen\b"
@@ -118,13 +126,20 @@ class Statement:
     cues: tuple[Cue, ...]
 
 
-def is_goal_sentence(sentence: str) -> bool:
+def is_goal_sentence(sentence: str, *, has_direction: bool | None = None) -> bool:
     """Whether a sentence sets a goal or a measure (modal, gerundive, goal formula, quantity, nominal style).
 
-    Questions ("Wo wird Neubau geprüft?") set nothing.
+    Questions ("Wo wird Neubau geprüft?") and the planning process ("Die Hinweise werden
+    weitergeleitet") set nothing; a bare "wird"/"werden" needs a direction word.
     """
     sentence = sentence.strip()
-    return not sentence.endswith("?") and bool(_GOAL_RE.search(sentence))
+    if not sentence or sentence.endswith("?") or _PROCESS_RE.search(sentence):
+        return False
+    if _GOAL_RE.search(sentence):
+        return True
+    if _WEAK_GOAL_RE.search(sentence):
+        return bool(direction_cues(sentence)) if has_direction is None else has_direction
+    return False
 
 
 def direction_cues(text: str) -> list[Cue]:
@@ -161,5 +176,5 @@ def find_statements(text: str) -> list[Statement]:
     for s, e in _sentences(text):
         sent = text[s:e]
         own = tuple(c for c in cues if s <= c.start < e)
-        out.append(Statement(s, e, sent, is_goal_sentence(sent), own))
+        out.append(Statement(s, e, sent, is_goal_sentence(sent, has_direction=bool(own)), own))
     return out

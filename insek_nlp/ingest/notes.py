@@ -127,6 +127,35 @@ def _read_bytes(path: Path) -> bytes:
         ) from exc
 
 
+_NOT_TEXT = {
+    "pdf": ("ist eine PDF-Datei", "PDF-Entwürfe mit der Endung .pdf einlesen."),
+    "zip": ("ist ein Word-/Excel-Dokument oder ein ZIP-Archiv",
+            "Word-Dateien mit der Endung .docx, Excel-Tabellen mit .xlsx einlesen."),
+    "ole": ("ist eine alte Office-Datei (.doc/.xls) oder passwortgeschützt",
+            "In Word oder Excel öffnen und als .docx bzw. .xlsx (ohne Kennwort) speichern."),
+    "archive": ("ist ein komprimiertes Archiv", "Das Archiv zuerst entpacken und die enthaltenen Dateien einlesen."),
+    "image": ("ist ein Bild", "Protokolle als Text (DOCX, Markdown, TXT) einlesen; Fotos von Stellwänden bitte abtippen."),
+    "binary": ("ist keine Textdatei (sie enthält Binärdaten)",
+               "Bitte die richtige Datei wählen oder sie als Text (UTF-8) speichern."),
+}
+
+
+def _decode_notes(path: Path, data: bytes) -> tuple[str, str]:
+    """Bytes of a Markdown/text file → (text, encoding); refuse binary files renamed to .md/.txt."""
+    from insek_nlp.ingest.tables import _content_kind, _looks_binary  # noqa: PLC2701 - shared sniffing
+
+    kind = _content_kind(data[:4096])
+    if kind in _NOT_TEXT:
+        what, hint = _NOT_TEXT[kind]
+        raise IngestError(f"„{path.name}“ {what}, obwohl die Endung {path.suffix.lower() or '(keine)'} lautet.",
+                          hint=hint, code="wrong_format")
+    text, encoding = decode_text(data)
+    if _looks_binary(text):
+        what, hint = _NOT_TEXT["binary"]
+        raise IngestError(f"„{path.name}“ {what}.", hint=hint, code="wrong_format")
+    return text, encoding
+
+
 def _no_text_error(path: Path, hint: str) -> IngestError:
     return IngestError(_NO_TEXT_MESSAGE, hint=hint, code="no_text", status="failed")
 
@@ -754,7 +783,7 @@ def read_markdown(path: Path) -> Extraction:
     from markdown_it import MarkdownIt
 
     path = Path(path)
-    text, encoding = decode_text(_read_bytes(path))
+    text, encoding = _decode_notes(path, _read_bytes(path))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _SOFT_HYPHEN_BREAK.sub("", text)
     meta, body = _split_front_matter(text)
@@ -908,7 +937,7 @@ def read_plain_text(path: Path) -> Extraction:
         IngestError: The file cannot be read or has no text.
     """
     path = Path(path)
-    text, encoding = decode_text(_read_bytes(path))
+    text, encoding = _decode_notes(path, _read_bytes(path))
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
     text = _SOFT_HYPHEN_BREAK.sub("", text).translate(_INVISIBLE)
     blocks = _text_blocks(text)

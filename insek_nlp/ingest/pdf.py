@@ -83,8 +83,13 @@ def read_pdf(
         raise IngestError(f"„{path.name}“ kann nicht geöffnet werden ({exc.strerror}).",
                           hint="Bitte Pfad und Leserechte prüfen.", code="unreadable") from exc
     if b"%PDF" not in head:
+        from insek_nlp.ingest.tables import _content_kind  # noqa: PLC2701 - shared sniffing
+
+        what = {"zip": "eine Word- oder Excel-Datei (bzw. ein ZIP-Archiv)", "ole": "eine alte Office-Datei",
+                "image": "ein Bild", "html": "eine HTML-Seite", "archive": "ein komprimiertes Archiv"}.get(
+            _content_kind(head) or "", "")
         raise IngestError(
-            f"„{path.name}“ ist keine PDF-Datei (der PDF-Kopf fehlt).",
+            f"„{path.name}“ ist keine PDF-Datei ({what + ', ' if what else ''}der PDF-Kopf fehlt).",
             hint="Bitte prüfen, ob die Datei die richtige Endung hat, oder sie erneut als PDF exportieren.",
             code="not_pdf",
         )

@@ -1193,7 +1193,7 @@ def _read_jsonl(path: Path, columns: Mapping[str, str | Sequence[str]] | None) -
             continue
         try:
             obj = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
             bad.add(line_no)
             continue
         if not isinstance(obj, dict):

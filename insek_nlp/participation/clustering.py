@@ -14,13 +14,13 @@ centroid (beyond a distance quantile and a robust outlier cut) form the group
 Everything runs single-threaded with fixed seeds: the same input gives the
 same clusters.
 
-Large inputs (more than ``FIT_SAMPLE`` comments) are fitted on a fixed-seed
-sample and then assigned: the TF-IDF vocabulary and its SVD, the choice of k
-and the k-means starting centres come from the sample, and one k-means run on
-all comments starts from those centres; sub-concerns of a concern larger than
-``SUB_SAMPLE`` choose their number on a sample. Time then grows linearly with
-the number of comments, and memory stays bounded (the TF-IDF matrix is built
-in blocks). Up to ``FIT_SAMPLE`` comments nothing changes.
+Large inputs (more than ``_FIT_SAMPLE`` comments) are fitted on a fixed-seed
+sample and then assigned: the TF-IDF vocabulary and its SVD, the PCA, the
+choice of k and the k-means start centres come from the sample, and one
+k-means run over all comments starts from those centres; sub-concerns of a
+concern larger than ``SUB_SAMPLE`` choose their number on a sample. Time then
+grows linearly with the number of comments, and memory stays bounded (the
+TF-IDF matrix of all comments is built in blocks, never whole).
 """
 
 from __future__ import annotations
@@ -41,12 +41,17 @@ UNASSIGNED_LABEL = "nicht zugeordnet"
 _PCA_DIM = 64
 _SVD_DIM = 100
 _SILHOUETTE_SAMPLE = 3000
+# Above this many comments the costly fits run on a random sample of this size
+# and the result is applied to all (see the module docstring): the n-gram
+# vocabulary and SVD (the sparse products cost ~1 min at 30,000 comments), the
+# PCA, the k-means runs that choose the number of concerns and the restarts of
+# the final k-means. Smaller inputs are unaffected.
+_FIT_SAMPLE = 6000
+SUB_SAMPLE = 3000
+_BLOCK = 10_000
 # Beyond median + 2 MAD of the centre distances (0.6 % of the Bonn comments);
 # moving them to "nicht zugeordnet" leaves the NMI unchanged.
 _OUTLIER_MADS = 2.0
-FIT_SAMPLE = 10_000
-SUB_SAMPLE = 3_000
-_BLOCK = 10_000
 
 
 def k_range(n: int) -> tuple[int, int]:
@@ -140,8 +145,8 @@ class ConcernClusterer:
                 centres = F[:1].copy() if n else np.zeros((0, F.shape[1]))
             else:
                 k = self._choose_k(F, n_distinct)
-                if n > FIT_SAMPLE:
-                    _, init = _kmeans(F[self._sample(n, FIT_SAMPLE)], k, self.seed, n_init=10)
+                if n > _FIT_SAMPLE:  # restarts on the sample, one run over all from its centres
+                    _, init = _kmeans(F[self._sample(n, _FIT_SAMPLE)], k, self.seed, n_init=10)
                     labels, centres = _kmeans(F, len(init), self.seed, n_init=1, init=init)
                 else:
                     labels, centres = _kmeans(F, k, self.seed, n_init=10)
@@ -178,7 +183,7 @@ class ConcernClusterer:
     def _features(self, texts: list[str], V: np.ndarray) -> np.ndarray:
         n = len(texts)
         parts = [V]
-        fit_rows = self._sample(n, FIT_SAMPLE) if n > FIT_SAMPLE else None
+        fit_rows = self._sample(n, _FIT_SAMPLE) if n > _FIT_SAMPLE else None
         lex = _char_tfidf(texts, self.seed, fit_rows=fit_rows)
         if lex is not None:
             parts.append(lex)
@@ -208,10 +213,10 @@ class ConcernClusterer:
 
         ks = sorted(set(np.linspace(lo, hi, num=min(hi - lo + 1, 10)).round().astype(int).tolist()))
         rng = np.random.RandomState(self.seed)
+        if n > _FIT_SAMPLE:  # choose k on a sample; the final k-means runs on all
+            F = F[np.sort(rng.choice(n, _FIT_SAMPLE, replace=False))]
+            n = len(F)
         sample = rng.choice(n, _SILHOUETTE_SAMPLE, replace=False) if n > _SILHOUETTE_SAMPLE else None
-        if n > FIT_SAMPLE:  # k is chosen on a sample; the silhouette on a sample of that
-            F = F[self._sample(n, FIT_SAMPLE)]
-            sample = rng.choice(len(F), _SILHOUETTE_SAMPLE, replace=False) if len(F) > _SILHOUETTE_SAMPLE else None
         for k in ks:
             lab, _ = _kmeans(F, k, self.seed, n_init=3)
             if len(set(lab.tolist())) < 2:
@@ -311,7 +316,9 @@ def _char_tfidf(texts: list[str], seed: int, *, fit_rows: np.ndarray | None = No
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # explained variance of identical texts divides by zero
-        svd = TruncatedSVD(dim, random_state=seed)
+        # Two power iterations, not five: the same or better NMI (Bonn 0.422 vs 0.413,
+        # Ottensen 0.477 vs 0.457) at two thirds of the clustering time.
+        svd = TruncatedSVD(dim, n_iter=2, random_state=seed)
         S = svd.fit_transform(T)
         if fit_rows is not None:
             del T

@@ -14,6 +14,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
@@ -118,30 +119,43 @@ def is_label_term(term: str) -> bool:
 
 # -- internals ----------------------------------------------------------------
 
+@lru_cache(maxsize=200_000)
+def _term_ok(term: str) -> bool:
+    return is_label_term(term)
+
+
 def label_terms(texts: Sequence[str]) -> list[list[tuple[str, str]]]:
     """Candidate label terms per text: (key, display) of each content lemma, compound head and adjacent pair.
 
     Identical texts (copy-paste campaigns) are lemmatised once and share one list.
     """
-    from insek_nlp.text import lemmatize_many
+    from insek_nlp.text import is_stopword
+    from insek_nlp.text.pipeline import _is_alpha, german_pipeline
 
     texts = [t or "" for t in texts]
     unique = list(dict.fromkeys(texts))
+    nlp = german_pipeline()
+    # Lemmas are per token: sentence boundaries are not needed here (same lemmas, about half the time).
+    skip = [name for name in ("sentencizer", "insek_sentence_fixes") if name in nlp.pipe_names]
     out: list[list[tuple[str, str]]] = []
-    for toks in lemmatize_many(unique):
+    for doc in nlp.pipe(unique, batch_size=256, disable=skip):
         items: list[tuple[str, str]] = []
         prev: tuple[str, str] | None = None
-        for tok in toks:
-            lemma = tok.lemma or tok.text
-            if not (tok.is_alpha and not tok.is_stop and is_label_term(lemma) and is_label_term(tok.text)):
+        for tok in doc:
+            if tok.is_space:
+                continue
+            text = tok.text
+            lemma = tok.lemma_ or text
+            if not (_is_alpha(text) and not (is_stopword(text) or is_stopword(lemma)) and _term_ok(lemma)
+                    and _term_ok(text)):
                 prev = None
                 continue
             key = lemma.casefold()
-            items.append((key, lemma if lemma[:1].isupper() == tok.text[:1].isupper() else tok.text))
-            items.append(("=" + key, tok.text))  # surface forms, to check the lemma is a real word
+            items.append((key, lemma if lemma[:1].isupper() == text[:1].isupper() else text))
+            items.append(("=" + key, text))  # surface forms, to check the lemma is a real word
             if prev is not None:
-                items.append((prev[0] + " " + key, prev[1] + " " + tok.text))
-            prev = (key, tok.text)
+                items.append((prev[0] + " " + key, prev[1] + " " + text))
+            prev = (key, text)
         out.append(items)
     if len(unique) == len(texts):
         return out

@@ -125,6 +125,8 @@ def run_participation(store: Store, run_id: int, embedder, *, seed: int = 0,
         edits = apply_edits(store, [c.id for c in comments], labels, subs)
         labels, subs = edits.labels, edits.subs
         titles = [c.title for c in comments]
+        if progress:
+            progress("Beschriftungen der Anliegen")
         # Label terms come from German comments with content only; lemmatising is the
         # costly part of labelling, so it is done once for both levels.
         lap("edits")

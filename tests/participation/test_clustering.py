@@ -173,12 +173,12 @@ def test_hashing_embedder_end_to_end():
 
 @pytest.mark.slow
 def test_large_input_is_fitted_on_a_sample_and_assigned(monkeypatch):
-    """Above FIT_SAMPLE comments: vocabulary, SVD, k and start centres from a sample, then all assigned."""
+    """Above _FIT_SAMPLE comments: vocabulary, SVD, k and start centres from a sample, then all assigned."""
     from sklearn.metrics import normalized_mutual_info_score
 
     import insek_nlp.participation.clustering as clustering
 
-    monkeypatch.setattr(clustering, "FIT_SAMPLE", 600)
+    monkeypatch.setattr(clustering, "_FIT_SAMPLE", 600)
     monkeypatch.setattr(clustering, "SUB_SAMPLE", 200)
     texts, V, gold = corpus(per_topic=300)  # 1,800 comments, three times the sample
     a = ConcernClusterer(seed=0, n_clusters=6).fit(texts, vectors=V)

@@ -11,9 +11,9 @@ resident memory (``ru_maxrss`` of the child process, from ``os.wait4``) in
 :mod:`results`). Naming scripts runs only those (the others keep their
 earlier entries in ``run.json``).
 
-``bench_scale.py`` (100,000 comments, 20–30 minutes) and ``bench_small.py``,
-``bench_links.py`` are not in the default order; run them by hand — their
-results are collected when present.
+``bench_scale.py`` (100,000 comments end to end, 20–60 minutes) is not in the
+default order; run it by hand (see ``docs/scale.md``); its result is collected
+when present.
 """
 
 from __future__ import annotations

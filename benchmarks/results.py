@@ -43,6 +43,9 @@ def machine() -> dict:
             "machine": platform.machine(), "date": time.strftime("%Y-%m-%d", time.gmtime())}
 
 
+_USED = ("ingest", "embed", "classify", "cluster", "bertopic", "duplicates", "places", "conflicts", "report", "scale")
+
+
 def _load(name: str) -> dict:
     p = OUT / f"{name}.json"
     try:
@@ -225,16 +228,24 @@ def write_results() -> str:
         md += [f"| {r['benchmark']} | {r['result']} |" for r in rows]
         md.append("")
     if runs:
-        md += ["**Per script** (wall clock, peak resident memory of the process, load average before → after)",
-               "", "| script | seconds | peak RSS (MB) | load | finished |", "|---|---|---|---|---|"]
+        md += ["**Per script** (wall clock, CPU seconds, peak resident memory of the process, load average "
+               "before → after)", "", "| script | seconds | CPU seconds | peak RSS (MB) | load | finished |",
+               "|---|---|---|---|---|---|"]
         for name, r in runs.items():
             flag = "" if r["exit_code"] == 0 else f" (exit {r['exit_code']})"
-            md.append(f"| {name}{flag} | {_n(r['seconds'])} | {_n(r['peak_rss_mb'], 0)} | "
+            if r.get("note"):
+                flag += f" ({r['note']})"
+            cpu = _n(r["cpu_seconds"]) if "cpu_seconds" in r else "–"
+            md.append(f"| {name}{flag} | {_n(r['seconds'])} | {cpu} | {_n(r['peak_rss_mb'], 0)} | "
                       f"{r['loadavg_before'][0]:.1f} → {r['loadavg_after'][0]:.1f} | {r['finished']} |")
         md.append("")
+    sources = {f.name: time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(f.stat().st_mtime))
+               for f in sorted(OUT.glob("*.json")) if f.stem in _USED}
+    if sources:
+        md += ["Written from " + ", ".join(f"`{k}` ({v})" for k, v in sources.items()) + ".", ""]
     text = "\n".join(md)
     (HERE / "results.md").write_text(text, encoding="utf-8")
-    (HERE / "results.json").write_text(json.dumps({"machine": m, "scripts": runs, **s}, ensure_ascii=False,
+    (HERE / "results.json").write_text(json.dumps({"machine": m, "scripts": runs, "sources": sources, **s}, ensure_ascii=False,
                                                   indent=1) + "\n", encoding="utf-8")
     return text
 

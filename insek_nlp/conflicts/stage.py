@@ -10,6 +10,7 @@ the other passages as further evidence.
 from __future__ import annotations
 
 import logging
+import re
 from collections import defaultdict
 from dataclasses import replace
 from typing import Callable
@@ -40,6 +41,17 @@ def _anchor(s) -> str:
     return "some" if s.ortsteile or rule else "weak"
 
 
+# Sections of a protocol about the meeting itself, not about the city.
+_PROCESS_SECTION = re.compile(
+    r"nächste\s+schritte|ablauf|begrüßung|einführung|teilnehm|anwesend|tagesordnung|organisatorisch|verteiler|"
+    r"inhaltsverzeichnis|impressum|anlass\s+und\s+auftrag|methodik|vorgehen",
+    re.IGNORECASE)
+
+
+def _process_section(p: Passage) -> bool:
+    return bool(p.section) and bool(_PROCESS_SECTION.search(p.section[-1]))
+
+
 def _doc_name(title: str, name: str) -> str:
     return f"„{title or name}“"
 
@@ -63,7 +75,7 @@ def run_conflicts(store: Store, run_id: int, embedder, *, knowledge: ConflictKno
     if twins:
         summary["identical_documents"] = twins
     passages: list[Passage] = [p for p in store.passages([d.id for d in docs])
-                               if p.kind != "heading" and len(p.text.strip()) >= 40]
+                               if p.kind != "heading" and len(p.text.strip()) >= 40 and not _process_section(p)]
     if progress:
         progress("Zielkonflikte")
     detector = ConflictDetector(knowledge, **({"threshold": threshold} if threshold is not None else {})).fit(embedder)

@@ -38,7 +38,6 @@ Writes ``benchmarks/out/bertopic.json`` and prints a Markdown table.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import tempfile
@@ -58,21 +57,10 @@ N_LABELS = 8
 
 
 def write_ottensen_csv(src: Path, dst: Path) -> int:
-    """title, text, topics (the set topic flags joined with "|"; "none" without any); returns the row count."""
-    with src.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
-    flags = [c for c in rows[0] if c not in ("document_id", "title", "text", "url")]
-    n = 0
-    with dst.open("w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["title", "text", "topics"])
-        for r in rows:
-            if not (r["title"].strip() or r["text"].strip()):
-                continue
-            on = [c for c in flags if r[c].strip() in ("1", "1.0")]
-            w.writerow([r["title"], r["text"], "|".join(on) or "none"])
-            n += 1
-    return n
+    """The Ottensen comments with their topic flags as one label column ``topics``."""
+    from bench_cluster import write_flag_csv
+
+    return write_flag_csv(src, dst, lambda c: c not in ("document_id", "title", "text", "url"), "topics")
 
 
 def scores(gold: np.ndarray, labels: np.ndarray) -> dict:

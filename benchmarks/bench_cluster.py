@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -34,15 +35,16 @@ OUT = ROOT / "benchmarks" / "out"
 BONN = SHARED / "cycling-dialogue-bonn.csv"
 
 
-def write_level2_csv(src: Path, dst: Path) -> int:
-    """title, text, level2 (the joined level2_* flags) of every comment with text; returns the row count."""
+def write_flag_csv(src: Path, dst: Path, is_flag: Callable[[str], bool], column: str) -> int:
+    """title, text and ``column`` (the set flag columns joined with "|"; "none" without any) of every
+    row with text; returns the row count."""
     with src.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
-    flags = [c for c in rows[0] if c.startswith("level2_")]
+    flags = [c for c in rows[0] if is_flag(c)]
     n = 0
     with dst.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["title", "text", "level2"])
+        w.writerow(["title", "text", column])
         for r in rows:
             if not (r["title"].strip() or r["text"].strip()):
                 continue
@@ -50,6 +52,11 @@ def write_level2_csv(src: Path, dst: Path) -> int:
             w.writerow([r["title"], r["text"], "|".join(on) or "none"])
             n += 1
     return n
+
+
+def write_level2_csv(src: Path, dst: Path) -> int:
+    """The Bonn comments with their level2_* sub-categories as one label column ``level2``."""
+    return write_flag_csv(src, dst, lambda c: c.startswith("level2_"), "level2")
 
 
 def main() -> int:

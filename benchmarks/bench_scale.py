@@ -29,13 +29,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from results import machine  # noqa: E402  (one description of the machine for all benchmarks)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -99,25 +101,6 @@ def _child(*args: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def _machine() -> dict:
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        kb = int(Path("/proc/meminfo").read_text().split()[1])
-        mem = f"{kb / 1024 ** 2:.1f} GiB"
-    except (OSError, ValueError, IndexError):
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "ram": mem, "python": platform.python_version(),
-            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-
-
 def _fmt(x: float) -> str:
     return f"{x:,.1f}".replace(",", " ")
 
@@ -144,7 +127,7 @@ def main() -> int:
     sys.path.insert(0, str(Path(__file__).parent))
     from scale_data import generate, write_csv
 
-    result: dict = {"machine": _machine(), "n": args.n, "embedder": args.embedder, "keep": args.keep,
+    result: dict = {"machine": machine(), "n": args.n, "embedder": args.embedder, "keep": args.keep,
                     "loadavg_before": list(os.getloadavg())}
     csv_path = SCALE / f"comments-{args.n}.csv"
     t0 = time.perf_counter()

@@ -6,13 +6,13 @@ same call gives the same bytes and tests can reason about versions.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Sequence
 
 import pytest
 
 from insek_nlp.store import Store
+from pdf_builder import build_pdf as write_text_pdf
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -63,26 +63,7 @@ def build_pdf(
     title: str = "Fachkonzept Grün und Wohnen",
 ) -> Path:
     """Write a small text PDF with fpdf2 core fonts (cp1252, so umlauts work)."""
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.core_fonts_encoding = "windows-1252"
-    pdf.set_creation_date(datetime(2026, 3, 1, tzinfo=timezone.utc))
-    pdf.set_title(title)
-    for page in pages:
-        pdf.add_page()
-        for kind, text in page:
-            if kind == "h1":
-                pdf.set_font("Helvetica", "B", 16)
-                pdf.multi_cell(0, 9, text, new_x="LMARGIN", new_y="NEXT")
-                pdf.ln(2)
-            else:
-                pdf.set_font("Helvetica", size=11)
-                pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
-                pdf.ln(4)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pdf.output(str(path))
-    return path
+    return write_text_pdf(path, pages, title=title)
 
 
 def build_csv(

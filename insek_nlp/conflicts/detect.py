@@ -228,7 +228,6 @@ class Profile:
     hedges: int = 0                            # reconciling phrases ("außerhalb", "verträglich", "so angeordnet")
     aim: float = 0.0                           # position on the embedding axis develop (+) ↔ protect (−)
     keys: list[frozenset[str]] = field(default_factory=list)  # per statement: its nouns, sites and Ortsteile
-    hedge_at: list[int] = field(default_factory=list)         # offsets of the reconciling phrases
     strict: int = 0                            # absolute protection or exclusion ("ausgeschlossen", "dauerhaft")
     quantities: int = 0                        # concrete quantities (ha, Wohnungen, MW, Euro …)
 
@@ -363,11 +362,12 @@ class ConflictDetector:
                 else:
                     for d in dirs:
                         prof.objects.setdefault(ident, {}).setdefault(d, []).append(hit)
-        if self.use_places:
-            prof.ortsteile = frozenset(tag_places(text).ortsteile)
+        places = tag_places(text) if self.use_places else None
+        if places is not None:
+            prof.ortsteile = frozenset(places.ortsteile)
         spans = noun_spans(text) + [(k, a, b) for k, (a, b, _) in prof.sites.items()]
-        if self.use_places:
-            spans += [(f"ot:{m.name}", m.start, m.end) for m in tag_places(text).mentions if m.kind == "ortsteil"]
+        if places is not None:
+            spans += [(f"ot:{m.name}", m.start, m.end) for m in places.mentions if m.kind == "ortsteil"]
         prof.nouns = frozenset(k for k, _, _ in spans if not k.startswith("ot:") and "-" not in k)
         prof.keys = [frozenset(k for k, a, _ in spans if st.start <= a < st.end) for st in statements]
         counts = {"mehr": 0, "weniger": 0, "erhalten": 0}
@@ -376,8 +376,7 @@ class ConflictDetector:
                 for c in st.cues:
                     counts[c.direction] += 1
         prof.stance = (counts["mehr"] - counts["weniger"] - counts["erhalten"]) / (sum(counts.values()) + 1)
-        prof.hedge_at = [m.start() for m in _HEDGE.finditer(text)]
-        prof.hedges = len(prof.hedge_at)
+        prof.hedges = len(_HEDGE.findall(text))
         prof.strict = len(_STRICT.findall(text))
         prof.quantities = len(_QUANTITY.findall(text))
         return prof
@@ -418,7 +417,7 @@ class ConflictDetector:
             obj_terms = set(self.knowledge_.object(best_o[0]).terms)
             other_terms = {0: other_terms[0] | obj_terms, 1: other_terms[1] | obj_terms}
 
-        def relevant(prof: Profile, wanted: set[str]) -> list[str]:
+        def relevant(prof: Profile, other: Profile, wanted: set[str]) -> list[str]:
             """Conflict words whose sentence names the other side's terms or what the other passage is about."""
             out = []
             for s0, _, surface in prof.explicit:
@@ -430,10 +429,7 @@ class ConflictDetector:
                     out.append(surface)
             return out
 
-        other = q
-        found_p = relevant(p, other_terms[0])
-        other = p
-        explicit = tuple(dict.fromkeys(found_p + relevant(q, other_terms[1])))
+        explicit = tuple(dict.fromkeys(relevant(p, q, other_terms[0]) + relevant(q, p, other_terms[1])))
         t_strength = 0.0
         if best_t:
             goal_1, goal_2 = any(h.goal for h in best_t_hits[0]), any(h.goal for h in best_t_hits[1])

@@ -106,7 +106,7 @@ def run_conflicts(store: Store, run_id: int, embedder, *, knowledge: ConflictKno
         s = replace(s, score=round(s.score * prior, 6))
         if s.score >= detector.threshold:
             if s.orientation < 0:  # side A of the trade-off first
-                s = replace(detector.score_pair(profiles[j], profiles[i], sim), score=s.score)
+                s = replace(s, cues_1=s.cues_2, cues_2=s.cues_1, orientation=1)
                 i, j = j, i
             scored.append((s, i, j))
     scored.sort(key=lambda t: (-t[0].score, pair_key(passages[t[1]].text, passages[t[2]].text)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -71,21 +70,9 @@ Rund 40 Bürgerinnen und Bürger diskutierten über Grünflächen, Nachverdichtu
 
 
 def write_pdf(path: Path, pages=DRAFT, title: str = "Fachkonzept Grün und Wohnen") -> Path:
-    from fpdf import FPDF
+    from pdf_builder import build_pdf
 
-    pdf = FPDF()
-    pdf.core_fonts_encoding = "windows-1252"
-    pdf.set_creation_date(datetime(2026, 3, 1, tzinfo=timezone.utc))
-    pdf.set_title(title)
-    for page in pages:
-        pdf.add_page()
-        for kind, text in page:
-            pdf.set_font("Helvetica", "B" if kind == "h1" else "", 16 if kind == "h1" else 11)
-            pdf.multi_cell(0, 9 if kind == "h1" else 6, text, new_x="LMARGIN", new_y="NEXT")
-            pdf.ln(3)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pdf.output(str(path))
-    return path
+    return build_pdf(path, pages, title=title)
 
 
 def write_csv(path: Path, rows=COMMENTS) -> Path:

@@ -245,7 +245,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     print_run(console, manifest)
     with Store.open(args.project, create=False) as store:
         print_participation(console, store, manifest["run_id"])
+        print_top_conflicts(console, store)
     return 0
+
+
+def print_top_conflicts(console, store, *, limit: int = 5) -> None:
+    """The strongest open or confirmed conflict flags of the latest run, as a short table."""
+    from insek_nlp.conflicts import conflict_flags
+
+    flags = conflict_flags(store)
+    if flags:
+        print_conflicts(console, flags, limit=limit)
+        shown = sum(1 for f in flags if f.status != "verworfen")
+        if shown > limit:
+            console.print(f"Alle {_fmt_int(shown)} Hinweise: insek conflicts --project ORDNER")
 
 
 def print_run(console, manifest: dict) -> None:
@@ -267,6 +280,13 @@ def print_run(console, manifest: dict) -> None:
             notes = _participation_notes(stage)
             if notes:
                 console.print("Hinweise: " + "; ".join(notes) + ".")
+        elif name == "conflicts":
+            if stage.get("message"):
+                console.print(f"Zielkonflikte: {stage['message']}")
+            else:
+                console.print(f"Zielkonflikte: {_fmt_int(stage['flags'])} Hinweise aus "
+                              f"{_fmt_int(stage.get('candidates', 0))} geprüften Abschnittspaaren "
+                              f"({_fmt_int(stage.get('goal_statements', 0))} Ziel- und Maßnahmenaussagen gefunden).")
 
 
 def _participation_notes(stage: dict) -> list[str]:

@@ -78,13 +78,12 @@ def run_demo(project: Path, *, console: Any | None = None, corpus: Path | None =
         summary["coverage"] = {d.name: {t.id: report.cell(d.id, t.id).level for t in report.taxonomy}
                                for d in report.documents}
         if console is not None:
-            from insek_nlp.cli import print_coverage, print_run
-
-            from insek_nlp.cli import print_participation
+            from insek_nlp.cli import print_coverage, print_participation, print_run, print_top_conflicts
 
             print_run(console, manifest)
             print_coverage(console, report)
             print_participation(console, store, manifest["run_id"])
+            print_top_conflicts(console, store)
     return summary
 
 

@@ -78,3 +78,5 @@ def test_demo_prints_german_summary(tmp_path: Path) -> None:
     assert "Eingelesene Dateien" in text and "Aufbau der Entwürfe und Protokolle" in text
     for name in DRAFTS:
         assert name in text
+    # the planted conflict with the strongest evidence is in the short list of the summary
+    assert "Zielkonflikte:" in text and "Zielkonflikte – " in text and "Rietzschke-Aue" in text

@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 import logging
 import tempfile
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Callable
 
@@ -213,9 +215,64 @@ def _wire_themes(ui: Layout, view: views.ProjectView) -> None:
 # --------------------------------------------------------------------------- Bürgerbeiträge
 
 
+class ShownFilter:
+    """Per browser session: which filter and concern the Bürgerbeiträge content on screen answers.
+
+    Gradio's dropdown fires ``.input`` twice for one choice: when the option is
+    clicked and again when the field loses focus (gradio 6; it fires on every
+    blur, also without a new choice). Both events arrive together with the same
+    values. The first one to :meth:`claim` them computes the answer; the other
+    gets ``False`` and re-sends nothing (``gr.skip()``), so the browser receives
+    and renders the concern tree and the comments table once, not twice.
+    """
+
+    def __init__(self, max_sessions: int = 1000) -> None:
+        self._lock = threading.Lock()
+        self._shown: OrderedDict[str, tuple] = OrderedDict()
+        self.max_sessions = max_sessions
+
+    @staticmethod
+    def _session(request: gr.Request | None) -> str | None:
+        return getattr(request, "session_hash", None) if request is not None else None
+
+    def _put(self, session: str, value: tuple) -> None:
+        self._shown[session] = value
+        self._shown.move_to_end(session)
+        while len(self._shown) > self.max_sessions:
+            self._shown.popitem(last=False)
+
+    def claim(self, request: gr.Request | None, index: views.CommentIndex, f: views.CommentFilter,
+              concern: str | None) -> bool:
+        """True if the content must be (re)computed for these values; then they count as shown."""
+        session = self._session(request)
+        if session is None:
+            return True
+        with self._lock:
+            old = self._shown.get(session)
+            if old is not None and old[0] is index and old[1:] == (f, concern):
+                return False
+            self._put(session, (index, f, concern))
+        return True
+
+    def shown(self, request: gr.Request | None, index: views.CommentIndex | None, f: views.CommentFilter,
+              concern: str | None) -> None:
+        """Record what the content shows now (after a tab visit or a reset)."""
+        session = self._session(request)
+        if session is not None and index is not None:
+            with self._lock:
+                self._put(session, (index, f, concern))
+
+    def forget(self, request: gr.Request | None) -> None:
+        session = self._session(request)
+        if session is not None:
+            with self._lock:
+                self._shown.pop(session, None)
+
+
 def _wire_comments(ui: Layout, view: views.ProjectView) -> None:
     t = ui.comments
     filters = [t.bezirk, t.ortsteil, t.theme, t.date_from, t.date_to, t.query]
+    on_screen = ShownFilter()
 
     def current_index():
         tax = views.analysed_taxonomies(view)
@@ -228,11 +285,12 @@ def _wire_comments(ui: Layout, view: views.ProjectView) -> None:
                 note, gr.update(choices=views.comment_choices(index, mask, concern), value=None))
 
     @guard
-    def show_tab(concern):
+    def show_tab(concern, request: gr.Request):
         index = current_index()
         empty = message("Noch keine Anliegen: bitte im Reiter „Projekt“ Beiträge einlesen und die Analyse starten.",
                         "info")
         if index is None:
+            on_screen.forget(request)
             return (empty, "", views.empty_frame(*views.COMMENT_COLUMNS), "", gr.update(), gr.update(), gr.update(),
                     gr.update(), gr.update(), "", "", gr.update())
         bezirke, ortsteile, themes = views.filter_choices(view, index)
@@ -240,6 +298,7 @@ def _wire_comments(ui: Layout, view: views.ProjectView) -> None:
         ids = [c for _, c in concerns]
         concern = concern if concern in ids else None
         tree, detail, frame, note, moves = content(index, views.CommentFilter(), concern)
+        on_screen.shown(request, index, views.CommentFilter(), concern)
         return (tree, detail, frame, note, gr.update(choices=concerns, value=concern), gr.update(choices=concerns),
                 gr.update(choices=concerns), moves, gr.update(choices=themes), views.campaigns_html(index),
                 views.unanswered_html(index), gr.update(choices=bezirke))
@@ -248,12 +307,24 @@ def _wire_comments(ui: Layout, view: views.ProjectView) -> None:
                    t.theme, t.campaigns, t.unanswered, t.bezirk]
     t.tab.select(show_tab, inputs=[t.concern], outputs=tab_outputs)
 
-    @guard
-    def apply(bezirk, ortsteil, theme, date_from, date_to, query, concern):
+    def answer(request, bezirk, ortsteil, theme, date_from, date_to, query, concern):
+        """The filtered content, or None when the content on screen already answers these values."""
         index = current_index()
         if index is None:
-            return gr.update(), gr.update(), gr.update(), gr.update(), gr.update()
-        return content(index, views.make_filter(bezirk, ortsteil, theme, date_from, date_to, query), concern)
+            return (gr.update(),) * 5
+        f = views.make_filter(bezirk, ortsteil, theme, date_from, date_to, query)
+        if not on_screen.claim(request, index, f, concern):
+            return None
+        try:
+            return content(index, f, concern)
+        except Exception:
+            on_screen.forget(request)  # nothing new was shown: the same values may be asked again
+            raise
+
+    @guard
+    def apply(bezirk, ortsteil, theme, date_from, date_to, query, concern, request: gr.Request):
+        out = answer(request, bezirk, ortsteil, theme, date_from, date_to, query, concern)
+        return (gr.skip(),) * 5 if out is None else out
 
     apply_outputs = [t.tree, t.detail, t.comments, t.comments_note, t.move_comment]
     # Filtering is light work on cached data: only the latest of quick successive changes counts.
@@ -274,18 +345,21 @@ def _wire_comments(ui: Layout, view: views.ProjectView) -> None:
     t.comments.select(show_comment, outputs=[t.comment_detail])
 
     @guard
-    def bezirk_changed(bezirk, theme, date_from, date_to, query, concern):
+    def bezirk_changed(bezirk, theme, date_from, date_to, query, concern, request: gr.Request):
         """A new Stadtbezirk resets the Ortsteil (to those of the Bezirk) and filters, in one answer."""
-        return (gr.update(choices=views.ortsteile_of(bezirk), value=views.ALL),
-                *apply(bezirk, views.ALL, theme, date_from, date_to, query, concern))
+        out = answer(request, bezirk, views.ALL, theme, date_from, date_to, query, concern)
+        if out is None:
+            return (gr.skip(),) * 6
+        return gr.update(choices=views.ortsteile_of(bezirk), value=views.ALL), *out
 
     t.bezirk.input(bezirk_changed, inputs=[t.bezirk, t.theme, t.date_from, t.date_to, t.query, t.concern],
                    outputs=[t.ortsteil, *apply_outputs], **fast)
 
     @guard
-    def reset(concern):
+    def reset(concern, request: gr.Request):
         index = current_index()
         out = content(index, views.CommentFilter(), concern) if index else (gr.update(),) * 5
+        on_screen.shown(request, index, views.CommentFilter(), concern)
         return (views.ALL, gr.update(choices=views.ortsteile_of(None), value=views.ALL), views.ALL, "", "", "", *out)
 
     t.reset_btn.click(reset, inputs=[t.concern], outputs=[*filters, *apply_outputs])

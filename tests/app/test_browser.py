@@ -192,6 +192,37 @@ def test_filters_by_place_and_date(page):
     page.get_by_text("kein gültiges Datum").first.wait_for(timeout=20_000)  # German error, no traceback
 
 
+def test_one_dropdown_choice_computes_and_sends_the_content_once(page, monkeypatch):
+    """Gradio's dropdown fires .input on the click and again on blur: the server answers the second with nothing."""
+    from app import views
+
+    calls = []
+    tree_html = views.concern_tree_html
+    monkeypatch.setattr(views, "concern_tree_html", lambda *a: calls.append(a[2]) or tree_html(*a))
+    answers: list[int] = []
+    page.on("response", lambda r: answers.append(1) if "/queue/join" in r.url else None)
+    open_tab(page, "Bürgerbeiträge", "#anliegen-baum details")
+    calls.clear()
+    answers.clear()
+    pick(page, "filter-bezirk", "Süd", exact=True)
+    page.wait_for_function(
+        "() => document.querySelector('#anliegen-baum').innerText.includes('passen zum Filter')", timeout=20_000)
+    page.wait_for_timeout(500)
+    assert len(answers) == 2  # the click and the blur both ask …
+    assert [f.bezirk for f in calls] == ["Süd"]  # … the content is computed once
+    assert "Connewitz" in page.locator("#beitraege-tabelle").inner_text()
+    # opening and leaving a dropdown without a choice fires .input too: nothing is recomputed
+    page.locator("#filter-ortsteil input").click()
+    page.locator("#anliegen-baum").click(position={"x": 5, "y": 5})
+    page.wait_for_timeout(500)
+    assert len(calls) == 1
+    # a real change is answered
+    pick(page, "filter-ortsteil", "Connewitz", exact=True)
+    page.wait_for_function("() => !document.querySelector('#beitraege-tabelle').innerText.includes('Südvorstadt')",
+                           timeout=20_000)
+    assert [(f.bezirk, f.ortsteil) for f in calls] == [("Süd", None), ("Süd", "Connewitz")]
+
+
 def test_csv_export_neutralises_formulas(page):
     open_tab(page, "Export", "#export-tabelle")
     page.locator("#export-tabelle label").filter(has_text="Bürgerbeiträge (mit Quelle").click()

@@ -196,6 +196,33 @@ def test_guard_turns_errors_into_german_messages():
         crashes()
 
 
+def test_shown_filter_answers_the_same_values_once_per_session(view):
+    """Gradio's dropdown fires .input twice per choice (click and blur): the second must re-send nothing."""
+    from types import SimpleNamespace
+
+    from app.events import ShownFilter
+
+    index = views.comment_index(view, "insek-querschnittsthemen")
+    sued = views.make_filter("Süd", "Alle", "Alle", "", "", "")
+    a, b = SimpleNamespace(session_hash="a"), SimpleNamespace(session_hash="b")
+    shown = ShownFilter(max_sessions=2)
+    assert shown.claim(a, index, sued, None) is True
+    assert shown.claim(a, index, sued, None) is False  # the blur's duplicate
+    assert shown.claim(b, index, sued, None) is True  # another browser tab has its own content
+    assert shown.claim(a, index, sued, "1") is True  # another concern
+    assert shown.claim(a, index, views.make_filter("West", None, None, "", "", ""), "1") is True
+    shown.shown(a, index, views.CommentFilter(), None)  # a tab visit or reset shows everything
+    assert shown.claim(a, index, views.CommentFilter(), None) is False
+    assert shown.claim(a, index, sued, None) is True
+    view.clear_cache()
+    assert shown.claim(a, views.comment_index(view, "insek-querschnittsthemen"), sued, None) is True  # new data
+    shown.forget(a)  # the answer failed: the same values are computed again
+    assert shown.claim(a, index, sued, None) is True
+    assert shown.claim(None, index, sued, None) is True  # no session: always answer
+    shown.claim(SimpleNamespace(session_hash="c"), index, sued, None)
+    assert len(shown._shown) == 2  # bounded: the oldest session is dropped
+
+
 def test_ingest_uploads_reports_every_file(tmp_path):
     from ui_support import write_csv
 

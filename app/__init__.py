@@ -74,11 +74,13 @@ def launch(project: str | Path, *, host: str = DEFAULT_HOST, port: int | None = 
     blocks = build_app(project, embedder=embedder)
     theme = gr.themes.Soft(primary_hue="teal", neutral_hue="slate")
     blocks.queue(default_concurrency_limit=4)
+    # run_history=False: otherwise Gradio 6 copies every call's inputs and outputs (comment texts, reviewer
+    # names and notes) into the browser's localStorage, rewriting up to 100 calls on every status message.
     blocks.launch(server_name=host, server_port=port, auth=auth,
                   auth_message="Bitte mit dem Zugang anmelden, den Sie vom Projektteam erhalten haben." if auth else None,
                   prevent_thread_lock=not block, inbrowser=False, share=False, quiet=quiet, show_error=True,
                   footer_links=[], theme=theme, css=CSS_PATH.read_text(encoding="utf-8"), ssr_mode=False,
-                  enable_monitoring=False, mcp_server=False, pwa=False)
+                  enable_monitoring=False, mcp_server=False, pwa=False, run_history=False)
     return blocks
 
 

@@ -223,6 +223,20 @@ def test_one_dropdown_choice_computes_and_sends_the_content_once(page, monkeypat
     assert [(f.bezirk, f.ortsteil) for f in calls] == [("Süd", None), ("Süd", "Connewitz")]
 
 
+def test_the_browser_keeps_no_copy_of_comments(page):
+    """Gradio 6 records every call's inputs and outputs in localStorage ("run history") unless switched off:
+    comment text and reviewer notes would stay in the browser, and writing it slowed every event."""
+    open_tab(page, "Bürgerbeiträge", "#anliegen-baum details")
+    page.fill("#filter-suche input, #filter-suche textarea", "Connewitz")
+    page.click("#filter-anwenden")
+    page.wait_for_function(
+        "() => document.querySelector('#anliegen-baum').innerText.includes('passen zum Filter')", timeout=20_000)
+    assert "Connewitz" in page.locator("#beitraege-tabelle").inner_text()
+    page.wait_for_timeout(300)
+    stored = page.evaluate("() => JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)])")
+    assert "Connewitz" not in stored and "run-history:v2" not in stored, stored[:300]
+
+
 def test_csv_export_neutralises_formulas(page):
     open_tab(page, "Export", "#export-tabelle")
     page.locator("#export-tabelle label").filter(has_text="Bürgerbeiträge (mit Quelle").click()

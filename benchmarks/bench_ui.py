@@ -13,7 +13,10 @@ embedder's). Then measures
   Stadtbezirk + full-text search, date range);
 - if ``/usr/bin/chromium`` and Playwright are there: the time in a real browser
   from clicking a tab to its content being shown, and from choosing a
-  Stadtbezirk to the concern tree being updated.
+  Stadtbezirk (once the option list has opened and stands still) or clicking
+  "Filter anwenden" to the concern tree being updated: as Playwright sees it
+  (its click and polling included), and in the page's own clock from the
+  mouse press to the first filtered tree.
 
 Writes ``benchmarks/out/ui.json``; the project is kept in
 ``benchmarks/out/ui-project`` (reused when it has N comments).
@@ -211,6 +214,24 @@ def _settled(page, t_ready: float) -> float:
     return time.perf_counter()
 
 
+# In the page's own clock: when the mouse button went down, and when the concern tree first showed a filtered
+# answer after that (without Playwright's round trips and polling).
+_PRESS_TO_TREE = """() => {
+  window.__insek = {};
+  document.addEventListener('pointerdown', () => { window.__insek = {press: performance.now()}; }, true);
+  const tree = document.querySelector('#anliegen-baum');
+  new MutationObserver(() => {
+    const m = window.__insek;
+    if (m.press && !m.tree && tree.textContent.includes('passen zum Filter')) m.tree = performance.now();
+  }).observe(tree, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def _pressed(page) -> float | None:
+    m = page.evaluate("window.__insek")
+    return round((m["tree"] - m["press"]) / 1000, 3) if m.get("press") and m.get("tree") else None
+
+
 def cold_process(project: Path) -> float:
     """The comments table (with personal-data masking) built in a fresh process: what the first visitor
     of the Bürgerbeiträge tab would wait for if the server had not built it ahead (it does, at start)."""
@@ -260,32 +281,41 @@ def browser_times(project: Path) -> dict | None:
                     out["tabs"].setdefault(name, []).append(round(_settled(page, time.perf_counter()) - t, 3))
             page.get_by_role("tab", name="Bürgerbeiträge").click()
             page.wait_for_selector(ready["Bürgerbeiträge"])
-            times = []
+            page.evaluate(_PRESS_TO_TREE)
+            times, pressed = [], []
             for bezirk in ["Süd", "West", "Nord", "Ost", "Mitte"]:
                 page.locator("#filter-bezirk input").click()
                 opt = page.locator(f"#filter-bezirk li[role=option][aria-label='{bezirk}']")
                 opt.wait_for()
+                # the option list flies in (200 ms): choosing starts when it stands still, as for a person
+                opt.element_handle().wait_for_element_state("stable")
+                page.evaluate("window.__insek = {}")
                 t = time.perf_counter()
                 opt.click()
                 page.wait_for_function("() => document.querySelector('#anliegen-baum').innerText"
                                        ".includes('passen zum Filter')", timeout=30_000, polling=10)
                 times.append(round(_settled(page, time.perf_counter()) - t, 3))
+                pressed.append(_pressed(page))
                 page.click("text=Filter zurücksetzen")
                 page.wait_for_function("() => !document.querySelector('#anliegen-baum').innerText"
                                        ".includes('passen zum Filter')", timeout=30_000)
                 _settled(page, 0.0)
-            search = []
+            search, search_pressed = [], []
             for word in ["radweg", "miete", "schule", "park", "straßenbahn"]:
                 page.fill("#filter-suche input, #filter-suche textarea", word)
+                page.evaluate("window.__insek = {}")
                 t = time.perf_counter()
                 page.click("#filter-anwenden")
                 page.wait_for_function("() => document.querySelector('#anliegen-baum').innerText"
                                        ".includes('passen zum Filter')", timeout=30_000, polling=10)
                 search.append(round(_settled(page, time.perf_counter()) - t, 3))
+                search_pressed.append(_pressed(page))
                 page.click("text=Filter zurücksetzen")
                 page.wait_for_function("() => !document.querySelector('#anliegen-baum').innerText"
                                        ".includes('passen zum Filter')", timeout=30_000)
                 _settled(page, 0.0)
+            out["filter_change_pressed_s"] = pressed
+            out["search_pressed_s"] = search_pressed
             out["search_s"] = search
             out["filter_change_s"] = times
             OUT.mkdir(parents=True, exist_ok=True)
@@ -332,10 +362,17 @@ def main() -> int:
         ok &= t <= FILTER_LIMIT
         print(f"| {label} | {t:.3f} s | {'yes' if t <= FILTER_LIMIT else 'NO'} |")
     if br:
-        print(f"\nBrowser: page load {br['page_load_s']:.2f} s; click to updated concern tree: choosing a "
-              f"Stadtbezirk {', '.join(f'{x:.2f}' for x in br['filter_change_s'])} s (median "
-              f"{statistics.median(br['filter_change_s']):.2f}); full-text search + \"Filter anwenden\" "
-              f"{', '.join(f'{x:.2f}' for x in br['search_s'])} s (median {statistics.median(br['search_s']):.2f}).")
+        def row(xs):
+            xs = [x for x in xs if x is not None]
+            return f"{', '.join(f'{x:.2f}' for x in xs)} s (median {statistics.median(xs):.2f})" if xs else "–"
+
+        print(f"\nBrowser: page load {br['page_load_s']:.2f} s. Click to updated concern tree (Playwright's click "
+              f"and polling included): choosing a Stadtbezirk {row(br['filter_change_s'])}; full-text search + "
+              f"\"Filter anwenden\" {row(br['search_s'])}. From the mouse press to the updated tree in the page's "
+              f"clock: Stadtbezirk {row(br['filter_change_pressed_s'])}; search {row(br['search_pressed_s'])}.")
+        medians = [statistics.median(br["filter_change_s"]), statistics.median(br["search_s"])]
+        ok &= max(medians) <= FILTER_LIMIT
+        print(f"Browser filter medians ≤ {FILTER_LIMIT} s: {'yes' if max(medians) <= FILTER_LIMIT else 'NO'}.")
     print(f"Load average while measuring: {' / '.join(f'{x:.1f}' for x in __import__('os').getloadavg())} "
           "(1 / 5 / 15 min, 2 cores).")
     print(f"Export of all comments as CSV: {py['export_comments_csv_s']:.2f} s. Comments table with masking in a "

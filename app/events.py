@@ -218,12 +218,13 @@ def _wire_themes(ui: Layout, view: views.ProjectView) -> None:
 class ShownFilter:
     """Per browser session: which filter and concern the Bürgerbeiträge content on screen answers.
 
-    Gradio's dropdown fires ``.input`` twice for one choice: when the option is
-    clicked and again when the field loses focus (gradio 6; it fires on every
-    blur, also without a new choice). Both events arrive together with the same
-    values. The first one to :meth:`claim` them computes the answer; the other
-    gets ``False`` and re-sends nothing (``gr.skip()``), so the browser receives
-    and renders the concern tree and the comments table once, not twice.
+    The filter dropdowns listen to ``.change``, which also fires when the
+    server sets a value: "Filter zurücksetzen" sets them to "Alle", a new
+    Stadtbezirk resets the Ortsteil. Those events carry the values the content
+    already answers. The first event to :meth:`claim` values computes the
+    answer; an event with the same values gets ``False`` and re-sends nothing
+    (``gr.skip()``), so the browser receives and renders the concern tree and
+    the comments table once.
     """
 
     def __init__(self, max_sessions: int = 1000) -> None:
@@ -330,8 +331,10 @@ def _wire_comments(ui: Layout, view: views.ProjectView) -> None:
     # Filtering is light work on cached data: only the latest of quick successive changes counts.
     # (Through the queue all the same: only queued events show a gr.Error, e.g. for a bad date.)
     fast = {"trigger_mode": "always_last", "show_progress": "minimal"}
+    # Dropdowns: .change, one event per new value. Gradio 6's .input fires twice per choice (on the click and
+    # again on blur) and on every blur without a choice.
     for comp in (t.ortsteil, t.theme, t.concern):
-        comp.input(apply, inputs=[*filters, t.concern], outputs=apply_outputs, **fast)
+        comp.change(apply, inputs=[*filters, t.concern], outputs=apply_outputs, **fast)
     for comp in (t.date_from, t.date_to, t.query):
         comp.submit(apply, inputs=[*filters, t.concern], outputs=apply_outputs, **fast)
     t.apply_btn.click(apply, inputs=[*filters, t.concern], outputs=apply_outputs, **fast)
@@ -352,8 +355,8 @@ def _wire_comments(ui: Layout, view: views.ProjectView) -> None:
             return (gr.skip(),) * 6
         return gr.update(choices=views.ortsteile_of(bezirk), value=views.ALL), *out
 
-    t.bezirk.input(bezirk_changed, inputs=[t.bezirk, t.theme, t.date_from, t.date_to, t.query, t.concern],
-                   outputs=[t.ortsteil, *apply_outputs], **fast)
+    t.bezirk.change(bezirk_changed, inputs=[t.bezirk, t.theme, t.date_from, t.date_to, t.query, t.concern],
+                    outputs=[t.ortsteil, *apply_outputs], **fast)
 
     @guard
     def reset(concern, request: gr.Request):

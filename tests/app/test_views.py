@@ -197,7 +197,7 @@ def test_guard_turns_errors_into_german_messages():
 
 
 def test_shown_filter_answers_the_same_values_once_per_session(view):
-    """Gradio's dropdown fires .input twice per choice (click and blur): the second must re-send nothing."""
+    """An event with the values the content already answers (a change the server made) re-sends nothing."""
     from types import SimpleNamespace
 
     from app.events import ShownFilter
@@ -207,7 +207,7 @@ def test_shown_filter_answers_the_same_values_once_per_session(view):
     a, b = SimpleNamespace(session_hash="a"), SimpleNamespace(session_hash="b")
     shown = ShownFilter(max_sessions=2)
     assert shown.claim(a, index, sued, None) is True
-    assert shown.claim(a, index, sued, None) is False  # the blur's duplicate
+    assert shown.claim(a, index, sued, None) is False  # e.g. the Ortsteil reset by the server
     assert shown.claim(b, index, sued, None) is True  # another browser tab has its own content
     assert shown.claim(a, index, sued, "1") is True  # another concern
     assert shown.claim(a, index, views.make_filter("West", None, None, "", "", ""), "1") is True

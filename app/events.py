@@ -286,7 +286,9 @@ def _wire_comments(ui: Layout, view: views.ProjectView) -> None:
                 note, gr.update(choices=views.comment_choices(index, mask, concern), value=None))
 
     @guard
-    def show_tab(concern, request: gr.Request):
+    def show_tab(bezirk, ortsteil, theme, date_from, date_to, query, concern, request: gr.Request):
+        """The tab's content, filtered as the filter fields say (all comments if a date there is not valid:
+        "Filter anwenden" reports it)."""
         index = current_index()
         empty = message("Noch keine Anliegen: bitte im Reiter „Projekt“ Beiträge einlesen und die Analyse starten.",
                         "info")
@@ -298,15 +300,19 @@ def _wire_comments(ui: Layout, view: views.ProjectView) -> None:
         concerns = views.concern_choices(index)
         ids = [c for _, c in concerns]
         concern = concern if concern in ids else None
-        tree, detail, frame, note, moves = content(index, views.CommentFilter(), concern)
-        on_screen.shown(request, index, views.CommentFilter(), concern)
+        try:
+            f = views.make_filter(bezirk, ortsteil, theme, date_from, date_to, query)
+        except InsekError:
+            f = views.CommentFilter()
+        tree, detail, frame, note, moves = content(index, f, concern)
+        on_screen.shown(request, index, f, concern)
         return (tree, detail, frame, note, gr.update(choices=concerns, value=concern), gr.update(choices=concerns),
                 gr.update(choices=concerns), moves, gr.update(choices=themes), views.campaigns_html(index),
                 views.unanswered_html(index), gr.update(choices=bezirke))
 
     tab_outputs = [t.tree, t.detail, t.comments, t.comments_note, t.concern, t.merge_with, t.move_to, t.move_comment,
                    t.theme, t.campaigns, t.unanswered, t.bezirk]
-    t.tab.select(show_tab, inputs=[t.concern], outputs=tab_outputs)
+    t.tab.select(show_tab, inputs=[*filters, t.concern], outputs=tab_outputs)
 
     def answer(request, bezirk, ortsteil, theme, date_from, date_to, query, concern):
         """The filtered content, or None when the content on screen already answers these values."""

@@ -182,6 +182,12 @@ def test_filters_by_place_and_date(page):
         "() => document.querySelector('#anliegen-baum').innerText.includes('passen zum Filter')", timeout=20_000)
     text = page.locator("#beitraege-tabelle").inner_text()
     assert "Connewitz" in text and "Grünau" not in text
+    # back from another tab: still filtered as the fields say
+    open_tab(page, "Orte", "#orte-bezirke table")
+    open_tab(page, "Bürgerbeiträge", "#anliegen-baum details")
+    page.wait_for_timeout(500)
+    assert "passen zum Filter" in page.locator("#anliegen-baum").inner_text()
+    assert "Grünau" not in page.locator("#beitraege-tabelle").inner_text()
     page.fill("#filter-von input, #filter-von textarea", "07.02.2025")
     page.click("#filter-anwenden")
     page.wait_for_function("() => !document.querySelector('#beitraege-tabelle').innerText.includes('06.02.2025')",

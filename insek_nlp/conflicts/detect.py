@@ -11,9 +11,12 @@ passages is scored from interpretable evidence:
 - ``site``: both name the same site or street ("Rietzschke-Aue", "Georg-Schwarz-Straße");
   ``ortsteil``: the same Leipzig Ortsteil;
 - ``explicit``: a passage names the conflict ("Zielkonflikt", "zulasten", "Nutzungskonkurrenz");
-- ``similarity``: cosine similarity of the sentence embeddings.
+- ``similarity``: cosine similarity of the sentence embeddings;
+- ``wording``: how both passages are worded together (goals with figures and
+  obligations against reconciling or procedural text), a bag-of-words model
+  fitted on labelled pairs (:mod:`insek_nlp.conflicts.wording`).
 
-The evidence is combined by a logistic model with few, fixed weights, so the
+The evidence is combined by a logistic model with fixed weights, so the
 score reads as a probability and the explanation can say what fired. Implicit
 conflicts (neither text mentions the other goal) are found through the
 trade-offs, opposed directions and shared places; similarity alone never
@@ -35,6 +38,7 @@ import numpy as np
 
 from insek_nlp.conflicts.knowledge import ConflictKnowledge, Direction, default_knowledge
 from insek_nlp.conflicts.statements import Statement, find_statements
+from insek_nlp.conflicts.wording import WordCounts, WordingModel, default_wording
 from insek_nlp.places import tag_places
 from insek_nlp.text.compounds import TermMatcher
 
@@ -46,23 +50,24 @@ DEFAULT_THRESHOLD = 0.5
 # likely) and checked against benchmarks/data/zielkonflikte-dev.jsonl with
 # benchmarks/bench_conflicts.py; the held-out file is scored, never fitted.
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "bias": -0.55,
-    "tradeoff": 0.11,
-    "opposed": 0.75,
-    "site": 0.53,
-    "ortsteil": 1.09,
-    "explicit": 1.68,
-    "similarity": 0.09,     # times (cosine − 0.3)
-    "shared_nouns": 0.77,   # content nouns in common (Jaccard × 5, at most 1)
-    "stance_opposed": -0.24, # one passage develops, the other protects or limits
-    "hedges": -3.37,        # reconciling phrases ("außerhalb", "verträglich", "so angeordnet, dass")
-    "aims_opposed": 0.45,   # one passage on the develop side of the embedding axis, the other on the protect side
-    "strict": 1.03,         # absolute protection or exclusion in either passage, about the same thing
-    "quantities": 0.96,     # concrete quantities (ha, Wohnungen, MW …), about the same thing
-    "same_side": -0.78,      # both pursue the same side of a known trade-off, neither the other
-    "aims_same": -0.18,      # both on the same side of that axis (agreeing aims), about the same thing
-    "similar_related": -0.34,  # cosine − 0.3, about the same thing: similar texts on one site usually agree
-    "aims_apart": 0.29,     # distance of the two passages on that axis
+    "bias": -1.01,
+    "tradeoff": -0.15,
+    "opposed": 0.9,
+    "site": 0.35,
+    "ortsteil": 0.86,
+    "explicit": 1.71,
+    "similarity": -0.04,     # times (cosine − 0.3)
+    "shared_nouns": 0.6,   # content nouns in common (Jaccard × 5, at most 1)
+    "stance_opposed": -0.16, # one passage develops, the other protects or limits
+    "hedges": -2.11,        # reconciling phrases ("außerhalb", "verträglich", "so angeordnet, dass")
+    "aims_opposed": 0.17,   # one passage on the develop side of the embedding axis, the other on the protect side
+    "strict": 0.92,         # absolute protection or exclusion in either passage, about the same thing
+    "quantities": 0.41,     # concrete quantities (ha, Wohnungen, MW …), about the same thing
+    "same_side": -0.44,      # both pursue the same side of a known trade-off, neither the other
+    "aims_same": -0.14,      # both on the same side of that axis (agreeing aims), about the same thing
+    "similar_related": -0.06,  # cosine − 0.3, about the same thing: similar texts on one site usually agree
+    "aims_apart": 0.24,     # distance of the two passages on that axis
+    "wording": 1.0,         # the wording model's log-odds (models/conflicts/wording.json, fitted jointly)
 }
 TYPE_LABELS = {
     "benannt": "Im Entwurf benannter Zielkonflikt",
@@ -230,6 +235,7 @@ class Profile:
     keys: list[frozenset[str]] = field(default_factory=list)  # per statement: its nouns, sites and Ortsteile
     strict: int = 0                            # absolute protection or exclusion ("ausgeschlossen", "dauerhaft")
     quantities: int = 0                        # concrete quantities (ha, Wohnungen, MW, Euro …)
+    words: WordCounts | None = None            # vocabulary counts for the wording model
 
     @property
     def all_keys(self) -> frozenset[str]:
@@ -275,14 +281,18 @@ class ConflictDetector:
         threshold: Pairs scoring at least this are flags.
         weights: Logistic weights of the evidence (see :data:`DEFAULT_WEIGHTS`).
         use_places: Tag Leipzig Ortsteile (the gazetteer) as evidence.
+        wording: The wording model (:mod:`insek_nlp.conflicts.wording`): the bundled
+            one by default, ``False`` for none (its weight then counts nothing).
     """
 
     def __init__(self, knowledge: ConflictKnowledge | None = None, *, threshold: float = DEFAULT_THRESHOLD,
-                 weights: dict[str, float] | None = None, use_places: bool = True) -> None:
+                 weights: dict[str, float] | None = None, use_places: bool = True,
+                 wording: WordingModel | bool | None = None) -> None:
         self.knowledge = knowledge
         self.threshold = threshold
         self.weights = weights
         self.use_places = use_places
+        self.wording = wording
 
     # -- set-up
 
@@ -303,6 +313,10 @@ class ConflictDetector:
             self.axis_center_ = float((more.mean(0) @ axis + keep.mean(0) @ axis) / 2)
         self.knowledge_ = kb
         self.weights_ = {**DEFAULT_WEIGHTS, **(self.weights or {})}
+        if self.wording is False:
+            self.wording_ = None
+        else:
+            self.wording_ = self.wording if isinstance(self.wording, WordingModel) else default_wording()
         terms: dict[str, list[tuple[str, str, str]]] = defaultdict(list)   # term → [(kind, id, side)]
         for t in kb.tradeoffs:
             for side_name, side in (("a", t.a), ("b", t.b)):
@@ -379,6 +393,8 @@ class ConflictDetector:
         prof.hedges = len(_HEDGE.findall(text))
         prof.strict = len(_STRICT.findall(text))
         prof.quantities = len(_QUANTITY.findall(text))
+        if self.wording_ is not None:
+            prof.words = self.wording_.counts(text)
         return prof
 
     # -- pair scoring
@@ -446,10 +462,12 @@ class ConflictDetector:
             "hedges": min(1.0, (p.hedges + q.hedges) / max(1, len(p.statements) + len(q.statements)) * 2),
             "aims_opposed": min(2.0, max(0.0, -p.aim * q.aim) * 100),
             "strict": 0.0,         # absolute protection or exclusion in either passage, about the same thing
-    "quantities": 0.0,     # concrete quantities (ha, Wohnungen, MW …), about the same thing
-    "aims_same": 0.0,      # both on the same side of that axis (agreeing aims), about the same thing
-    "similar_related": 0.0,  # cosine − 0.3, about the same thing: similar texts on one site usually agree
-    "aims_apart": min(2.0, abs(p.aim - q.aim) * 10),
+            "quantities": 0.0,     # concrete quantities (ha, Wohnungen, MW …), about the same thing
+            "aims_same": 0.0,      # both on the same side of that axis (agreeing aims), about the same thing
+            "similar_related": 0.0,  # cosine − 0.3, about the same thing: similar texts on one site usually agree
+            "aims_apart": min(2.0, abs(p.aim - q.aim) * 10),
+            "wording": (self.wording_.logit(p.words, q.words)
+                        if self.wording_ is not None and p.words is not None and q.words is not None else 0.0),
         }
         # Opposite aims only matter about the same thing: a shared site, Ortsteil, object or trade-off.
         related = max(f["site"], min(1.0, 2 * f["ortsteil"]), f["shared_nouns"], f["tradeoff"], f["opposed"],

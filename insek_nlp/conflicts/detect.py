@@ -514,6 +514,12 @@ class ConflictDetector:
                          tuple(p.sites[k][2] for k in sites), orts, explicit,
                          tuple(sorted(set(cues_1))), tuple(sorted(set(cues_2))), best_orient)
 
+    def wording_contributions(self, p: Profile, q: Profile, k: int = 4) -> tuple[list[str], list[str]]:
+        """The words of the pair that speak most for a conflict and most against it (empty without wording model)."""
+        if self.wording_ is None or p.words is None or q.words is None:
+            return [], []
+        return self.wording_.contributions(p.words, q.words, k)
+
     def explain(self, s: PairScore, p: Profile, q: Profile, name_1: str, name_2: str) -> str:
         """One German sentence saying why the pair was flagged."""
         where = ""

@@ -130,6 +130,7 @@ def run_conflicts(store: Store, run_id: int, embedder, *, knowledge: ConflictKno
         per_passage[i] += 1
         per_passage[j] += 1
         name_a, name_b = _doc_name(da.title, da.name), _doc_name(db.title, db.name)
+        words_for, words_against = detector.wording_contributions(profiles[i], profiles[j])
         flag = {
             "key": pair_key(pa.text, pb.text),
             "rank": 0,
@@ -146,6 +147,8 @@ def run_conflicts(store: Store, run_id: int, embedder, *, knowledge: ConflictKno
                 "sites": list(s.sites),
                 "ortsteile": list(s.ortsteile),
                 "explicit": list(s.explicit),
+                "wording_for": words_for,
+                "wording_against": words_against,
                 "features": {k: round(v, 4) for k, v in s.features.items()},
                 "related": [],
             },

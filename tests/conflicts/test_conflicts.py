@@ -180,6 +180,8 @@ def test_stage_flags_planted_conflict_and_keeps_decisions(tmp_path, embedder):
         assert "Rietzschke-Aue" in top.a.text and "Rietzschke-Aue" in top.b.text
         assert {top.a.doc_id.split("@")[0], top.b.doc_id.split("@")[0]} == {"wohnen.md", "freiraum.md"}
         assert "Rietzschke-Aue" in top.evidence["sites"]
+        words = top.evidence["wording_for"] + top.evidence["wording_against"]
+        assert words and all(w in (top.a.text + " " + top.b.text).lower() for w in words)
         assert top.explanation and top.status == "offen"
         assert all(top.a.text[s:e] for s, e, _ in top.a.cues)
         # the agreeing Schönefeld passages are not the top flag

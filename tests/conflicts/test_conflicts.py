@@ -268,3 +268,42 @@ def test_evaluate_conflicts_reports_metrics(tmp_path, embedder):
     bad.write_text('{"a": {"text": "x"}, "conflict": true}\n', encoding="utf-8")
     with pytest.raises(InputError, match="Zeile 1"):
         evaluate_conflicts(bad, embedder=embedder)
+
+
+NAMED = """# Fachkonzept Freiraum und Umwelt
+
+## 3.6 Boden
+
+Für den Bodenschutz gilt das Ziel der Netto-Null-Neuversiegelung bis 2030. Dieses Ziel steht in einem
+Zielkonflikt mit den geplanten Gewerbeflächen in Seehausen: rund 40 ha Ackerboden sollen dort
+erschlossen werden. Vorrangig sind Brachflächen zu aktivieren.
+"""
+GEWERBE = """# Fachkonzept Wirtschaft
+
+## 3.1 Gewerbeflächen
+
+In Seehausen sollen bis 2032 rund 40 ha neue Gewerbe- und Industrieflächen erschlossen werden, um
+Ansiedlungen großer Unternehmen zu ermöglichen.
+"""
+MESSE = """# Fachkonzept Messe und Tourismus
+
+## 2 Messe
+
+Das Messegelände in Seehausen soll bis 2030 um eine weitere Halle und neue Gewerbeflächen für
+messenahe Dienstleister erweitert werden.
+"""
+
+
+def test_one_named_conflict_is_one_flag_with_the_other_passages_as_evidence(tmp_path, embedder):
+    with Store.open(tmp_path / "p") as store:
+        _ingest(store, tmp_path / "in", {"freiraum.md": NAMED, "wirtschaft.md": GEWERBE, "messe.md": MESSE})
+        _run(store, embedder)
+        flags = conflict_flags(store)
+        named = [f for f in flags if "Zielkonflikt" in f.a.text + f.b.text]
+        assert len(named) == 1, [(f.a.doc_title, f.b.doc_title) for f in named]
+        flag = named[0]
+        assert flag.evidence["explicit"] == ["Zielkonflikt"] and "Seehausen" in flag.evidence["ortsteile"]
+        # the passage naming the conflict also meets the other draft at Seehausen: kept as further evidence
+        others = {flag.a.passage_id, flag.b.passage_id}
+        assert flag.evidence["related"] and all(
+            {r["a"], r["b"]} & others for r in flag.evidence["related"])

@@ -128,6 +128,15 @@ _HEDGE = re.compile(
     r"unberührt|nicht\s+betroffen|im\s+einvernehmen|ergänzen\s+sich|kompensiert|abseits|nur\s+auf|"
     r"ausschließlich\s+auf|wieder\s*nutz|nachnutz",
     re.IGNORECASE)
+# "unvereinbar", "nur schwer vereinbar", "nicht verträglich": the reconciling word negated names a conflict.
+_NEGATED_HEDGE = re.compile(r"(?:\bun|\b(?:nicht|kaum|schwer|schwerlich|keineswegs)\s+(?:\w+\s+){0,3})$", re.IGNORECASE)
+
+
+def count_hedges(text: str) -> int:
+    """Reconciling phrases in a text, not counting negated ones ("nur schwer vereinbar")."""
+    return sum(1 for m in _HEDGE.finditer(text) if not _NEGATED_HEDGE.search(text[max(0, m.start() - 30):m.start()]))
+
+
 # Absolute protection or exclusion, and concrete quantities: goals that leave no room for the other.
 _STRICT = re.compile(
     r"ausgeschlossen|auszuschließen|unzulässig|nicht\s+zulässig|ungeschmälert|uneingeschränkt|vollständig\s+"
@@ -390,7 +399,7 @@ class ConflictDetector:
                 for c in st.cues:
                     counts[c.direction] += 1
         prof.stance = (counts["mehr"] - counts["weniger"] - counts["erhalten"]) / (sum(counts.values()) + 1)
-        prof.hedges = len(_HEDGE.findall(text))
+        prof.hedges = count_hedges(text)
         prof.strict = len(_STRICT.findall(text))
         prof.quantities = len(_QUANTITY.findall(text))
         if self.wording_ is not None:

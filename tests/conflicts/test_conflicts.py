@@ -9,7 +9,7 @@ import pytest
 
 from insek_nlp.conflicts import (ConflictDetector, conflict_flags, find_statements, is_goal_sentence,
                                  load_knowledge, review_conflict)
-from insek_nlp.conflicts.detect import find_sites, pair_key
+from insek_nlp.conflicts.detect import count_hedges, find_sites, pair_key
 from insek_nlp.conflicts.statements import direction_cues
 from insek_nlp.errors import InputError, KnowledgeBaseError
 from insek_nlp.ingest import IngestOptions, ingest
@@ -307,3 +307,9 @@ def test_one_named_conflict_is_one_flag_with_the_other_passages_as_evidence(tmp_
         others = {flag.a.passage_id, flag.b.passage_id}
         assert flag.evidence["related"] and all(
             {r["a"], r["b"]} & others for r in flag.evidence["related"])
+
+
+def test_negated_reconciling_words_name_a_conflict_rather_than_reconcile():
+    assert count_hedges("Der Neubau wird verträglich gestaltet und liegt außerhalb des Parks.") == 2
+    assert count_hedges("Nächtlicher Lärm ist mit ruhigem Wohnen nur schwer vereinbar.") == 0
+    assert count_hedges("Das ist unvereinbar und nicht mit dem Ziel verträglich.") == 0

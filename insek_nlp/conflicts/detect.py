@@ -50,23 +50,23 @@ DEFAULT_THRESHOLD = 0.5
 # likely) and checked against benchmarks/data/zielkonflikte-dev.jsonl with
 # benchmarks/bench_conflicts.py; the held-out file is scored, never fitted.
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "bias": -1.01,
-    "tradeoff": -0.15,
-    "opposed": 0.9,
-    "site": 0.35,
-    "ortsteil": 0.86,
-    "explicit": 1.71,
-    "similarity": -0.04,     # times (cosine − 0.3)
-    "shared_nouns": 0.6,   # content nouns in common (Jaccard × 5, at most 1)
-    "stance_opposed": -0.16, # one passage develops, the other protects or limits
-    "hedges": -2.11,        # reconciling phrases ("außerhalb", "verträglich", "so angeordnet, dass")
-    "aims_opposed": 0.17,   # one passage on the develop side of the embedding axis, the other on the protect side
-    "strict": 0.92,         # absolute protection or exclusion in either passage, about the same thing
-    "quantities": 0.41,     # concrete quantities (ha, Wohnungen, MW …), about the same thing
-    "same_side": -0.44,      # both pursue the same side of a known trade-off, neither the other
-    "aims_same": -0.14,      # both on the same side of that axis (agreeing aims), about the same thing
-    "similar_related": -0.06,  # cosine − 0.3, about the same thing: similar texts on one site usually agree
-    "aims_apart": 0.24,     # distance of the two passages on that axis
+    "bias": -1.27,
+    "tradeoff": -0.26,
+    "opposed": 1.02,
+    "site": 0.32,
+    "ortsteil": 1.24,
+    "explicit": 1.54,
+    "similarity": -0.18,     # times (cosine − 0.3)
+    "shared_nouns": 0.74,   # content nouns in common (Jaccard × 5, at most 1)
+    "stance_opposed": 0.06, # one passage develops, the other protects or limits
+    "hedges": -2.59,        # reconciling phrases ("außerhalb", "verträglich", "so angeordnet, dass")
+    "aims_opposed": 0.73,   # one passage on the develop side of the embedding axis, the other on the protect side
+    "strict": 0.54,         # absolute protection or exclusion in either passage, about the same thing
+    "quantities": 1.04,     # concrete quantities (ha, Wohnungen, MW …), about the same thing
+    "same_side": -0.57,      # both pursue the same side of a known trade-off, neither the other
+    "aims_same": 0.26,      # both on the same side of that axis (agreeing aims), about the same thing
+    "similar_related": -0.29,  # cosine − 0.3, about the same thing: similar texts on one site usually agree
+    "aims_apart": -0.01,     # distance of the two passages on that axis
     "wording": 1.0,         # the wording model's log-odds (models/conflicts/wording.json, fitted jointly)
 }
 TYPE_LABELS = {

@@ -166,7 +166,14 @@ def summary() -> dict[str, list[dict]]:
             f"precision {d['campaign_precision']:.2f}, recall {d['campaign_recall']:.2f}; "
             f"near-duplicate pairs recall {d['repost_recall']:.2f}",
             precision=d["campaign_precision"], recall=d["campaign_recall"])
-    for key, label in (("zielkonflikte-dev", "dev"), ("zielkonflikte-holdout", "holdout")):
+    if co.get("fit"):
+        f = co["fit"]
+        lofo = ", ".join(f"{k.removeprefix('zielkonflikte-').removesuffix('.jsonl')} {v['auc']:.3f}"
+                         for k, v in f["leave_one_file_out"].items())
+        row("quality", f"Goal conflicts, each training file scored by a model of the others (n {f['n']})",
+            f"AUC {lofo}; 5-fold CV AUC {f['cv_auc']:.3f}, F1 {f['cv_f1']:.3f}", cv_auc=f["cv_auc"], cv_f1=f["cv_f1"])
+    for key, label in (("zielkonflikte-dev", "dev (fitted on)"), ("zielkonflikte-holdout", "holdout"),
+                       ("zielkonflikte-holdout-b", "second holdout")):
         r = co.get(key)
         if r:
             row("quality", f"Goal conflicts, {label} pairs (n {r['n']})",
@@ -177,9 +184,12 @@ def summary() -> dict[str, list[dict]]:
         drafts = sorted(k for k in d.get("planted_rank", {}) if "-" not in k)  # K1…K6: between two drafts
         ranks = ", ".join(f"{k} {d['planted_rank'][k]}" for k in drafts if d["planted_rank"][k] is not None)
         row("quality", "Goal conflicts, demo corpus (conflicts planted between drafts)",
-            f"{d['planted_found']} of {len(drafts)} found (ranks {ranks}); {d['top10_planted']} of the top 10 flags "
-            f"are planted conflicts (with those in the workshop notes); {d['flags']} flags",
-            found=d["planted_found"], planted=len(drafts), top10=d["top10_planted"])
+            f"{d['planted_found']} of {len(drafts)} found (ranks {ranks}); of the top 10 flags "
+            f"{d.get('top10_planted_main_pair', '–')} are a planted conflict by their own pair of passages, "
+            f"{d['top10_planted']} counting the pairs grouped under them ({d.get('top10_distinct', '–')} distinct); "
+            f"{d['flags']} flags",
+            found=d["planted_found"], planted=len(drafts), top10=d["top10_planted"],
+            top10_own_pair=d.get("top10_planted_main_pair"))
     t = pl.get("test")
     if t:
         row("quality", f"Places, held-out comments (n {t['n']})",

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from insek_nlp.conflicts import ConflictDetector  # noqa: E402
-from insek_nlp.conflicts.detect import DEFAULT_WEIGHTS  # noqa: E402
+from insek_nlp.conflicts.detect import DEFAULT_WEIGHTS, EVIDENCE_SIGNS  # noqa: E402
 from insek_nlp.conflicts.evaluate import evaluate_conflicts, load_pairs, score_pairs  # noqa: E402
 from insek_nlp.conflicts.wording import WORDING_FILE, fit_pair_model, shared_vocabulary  # noqa: E402
 
@@ -74,8 +74,10 @@ def _fit(groups: list[list[dict]], X: np.ndarray):
     """Evidence weights and wording model fitted on pairs from several files (one file per author)."""
     pairs = [p for g in groups for p in g]
     vocab = shared_vocabulary([[x[s]["text"] for x in g for s in ("a", "b")] for g in groups], WORDING_NGRAMS)
+    keys = [k for k in DEFAULT_WEIGHTS if k not in ("bias", "wording")]
     return fit_pair_model([p["a"]["text"] for p in pairs], [p["b"]["text"] for p in pairs], X,
-                          np.array([p["conflict"] for p in pairs]), vocab, ngram_range=WORDING_NGRAMS)
+                          np.array([p["conflict"] for p in pairs]), vocab, ngram_range=WORDING_NGRAMS,
+                          signs=[EVIDENCE_SIGNS.get(k, 0) for k in keys])
 
 
 def _predict(model, X: np.ndarray, pairs: list[dict]) -> np.ndarray:

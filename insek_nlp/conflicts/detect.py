@@ -50,24 +50,32 @@ DEFAULT_THRESHOLD = 0.5
 # likely) and checked against benchmarks/data/zielkonflikte-dev.jsonl with
 # benchmarks/bench_conflicts.py; the held-out file is scored, never fitted.
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "bias": -1.27,
-    "tradeoff": -0.26,
-    "opposed": 1.02,
+    "bias": -1.34,
+    "tradeoff": 0.0,
+    "opposed": 1.03,
     "site": 0.32,
-    "ortsteil": 1.24,
-    "explicit": 1.54,
+    "ortsteil": 1.25,
+    "explicit": 1.53,
     "similarity": -0.18,     # times (cosine − 0.3)
-    "shared_nouns": 0.74,   # content nouns in common (Jaccard × 5, at most 1)
-    "stance_opposed": 0.06, # one passage develops, the other protects or limits
-    "hedges": -2.59,        # reconciling phrases ("außerhalb", "verträglich", "so angeordnet, dass")
-    "aims_opposed": 0.73,   # one passage on the develop side of the embedding axis, the other on the protect side
-    "strict": 0.54,         # absolute protection or exclusion in either passage, about the same thing
-    "quantities": 1.04,     # concrete quantities (ha, Wohnungen, MW …), about the same thing
-    "same_side": -0.57,      # both pursue the same side of a known trade-off, neither the other
-    "aims_same": 0.26,      # both on the same side of that axis (agreeing aims), about the same thing
-    "similar_related": -0.29,  # cosine − 0.3, about the same thing: similar texts on one site usually agree
-    "aims_apart": -0.01,     # distance of the two passages on that axis
+    "shared_nouns": 0.77,   # content nouns in common (Jaccard × 5, at most 1)
+    "stance_opposed": 0.03, # one passage develops, the other protects or limits
+    "hedges": -2.61,        # reconciling phrases ("außerhalb", "verträglich", "so angeordnet, dass")
+    "aims_opposed": 0.72,   # one passage on the develop side of the embedding axis, the other on the protect side
+    "strict": 0.52,         # absolute protection or exclusion in either passage, about the same thing
+    "quantities": 1.0,     # concrete quantities (ha, Wohnungen, MW …), about the same thing
+    "same_side": -0.52,      # both pursue the same side of a known trade-off, neither the other
+    "aims_same": 0.22,      # both on the same side of that axis (agreeing aims), about the same thing
+    "similar_related": -0.32,  # cosine − 0.3, about the same thing: similar texts on one site usually agree
+    "aims_apart": -0.06,     # distance of the two passages on that axis
     "wording": 1.0,         # the wording model's log-odds (models/conflicts/wording.json, fitted jointly)
+}
+# The direction each piece of evidence may point, whatever the labelled pairs suggest: a known trade-off,
+# opposed directions, a shared place, conflict words, strict wording and quantities never speak against a
+# conflict; reconciling phrases and both pursuing the same side never for one (0: either way). The fit
+# (benchmarks/bench_conflicts.py --fit) keeps the weights on these sides.
+EVIDENCE_SIGNS: dict[str, int] = {
+    "tradeoff": 1, "opposed": 1, "site": 1, "ortsteil": 1, "explicit": 1, "strict": 1, "quantities": 1,
+    "hedges": -1, "same_side": -1,
 }
 TYPE_LABELS = {
     "benannt": "Im Entwurf benannter Zielkonflikt",

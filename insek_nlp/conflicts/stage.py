@@ -120,16 +120,20 @@ def run_conflicts(store: Store, run_id: int, embedder, *, knowledge: ConflictKno
         da, db = by_id[pa.doc_id], by_id[pb.doc_id]
         # One flag per conflict, shown by its strongest pair, the other pairs kept as further evidence:
         # the same rule between the same two documents at the same site (or the same Ortsteile, or
-        # without a place); a passage already flagged about the same site or Ortsteil (the conflict
-        # it names, seen from another passage); a passage already flagged for the same rule against
-        # the same document (the general measure behind a site-specific one).
+        # without a place); a passage already flagged for the same rule about the same site or
+        # Ortsteil (the conflict it names, seen from another passage; similar texts without a rule
+        # join any such flag); a passage already flagged for the same rule against the same
+        # document (the general measure behind a site-specific one).
         docs = tuple(sorted((da.key, db.key)))
         rule = s.tradeoff or s.object or s.type
         places = tuple(sorted(k.lower() for k in s.sites)) or tuple(s.ortsteile)
         keys = [("group", docs, rule, places)]
-        keys += [("place", pid, place) for pid in (pa.id, pb.id) for place in places]
+        keys += [("place", pid, place, rule) for pid in (pa.id, pb.id) for place in places]
         keys += [("rule", docs, pid, rule) for pid in (pa.id, pb.id)]
-        earlier = next((seen_group[k] for k in keys if k in seen_group), None)
+        # similar texts without a rule of their own join any flag of the same passage at the same place
+        lookup = keys + ([("place", pid, place) for pid in (pa.id, pb.id) for place in places]
+                         if s.type == "semantisch" else [])
+        earlier = next((seen_group[k] for k in lookup if k in seen_group), None)
         if earlier is not None:
             earlier["evidence"]["related"].append(
                 {"a": pa.id, "b": pb.id, "score": s.score, "pages": [pa.page, pb.page]})
@@ -162,7 +166,7 @@ def run_conflicts(store: Store, run_id: int, embedder, *, knowledge: ConflictKno
                 "related": [],
             },
         }
-        for k in keys:
+        for k in keys + [("place", pid, place) for pid in (pa.id, pb.id) for place in places]:
             seen_group.setdefault(k, flag)
         flags.append(flag)
     for rank, f in enumerate(flags, 1):

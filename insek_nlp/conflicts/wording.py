@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from os import PathLike
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -193,22 +194,39 @@ def shared_vocabulary(groups: list[list[str]], ngram_range: tuple[int, int] = (1
 
 
 def fit_pair_model(texts_a: list[str], texts_b: list[str], base: np.ndarray, y: np.ndarray, vocabulary: list[str], *,
-                   ngram_range: tuple[int, int] = (1, 2), scale: float = 3.0, C: float = 1.0):
-    """Fit the evidence weights and the wording model jointly (one logistic regression).
+                   ngram_range: tuple[int, int] = (1, 2), scale: float = 3.0, C: float = 1.0,
+                   signs: Sequence[int] | None = None):
+    """Fit the evidence weights and the wording model jointly (one L2-regularised logistic regression).
 
-    ``base`` holds the detector's evidence features per pair. Returns the
-    intercept, the evidence weights and the :class:`WordingModel` whose
-    :meth:`~WordingModel.logit` adds the words' share with weight 1.
+    ``base`` holds the detector's evidence features per pair; ``signs`` (one per
+    column: +1, -1 or 0) keeps a weight non-negative or non-positive where
+    planning logic says which way the evidence points (a shared site never speaks
+    *against* a conflict, however the labelled pairs happen to be written).
+    Returns the intercept, the evidence weights and the :class:`WordingModel`
+    whose :meth:`~WordingModel.logit` adds the words' share with weight 1.
     """
+    from scipy.optimize import minimize
     from scipy.sparse import csr_matrix, hstack
     from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
-    from sklearn.linear_model import LogisticRegression
 
     vec = CountVectorizer(vocabulary=vocabulary, ngram_range=ngram_range)
     counts = vec.transform(texts_a) + vec.transform(texts_b)
     tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
     X = hstack([csr_matrix(base), tfidf.transform(counts) * scale]).tocsr()
-    model = LogisticRegression(C=C, max_iter=5000).fit(X, y)
-    k = base.shape[1]
-    wording = WordingModel(vocabulary, tfidf.idf_, model.coef_[0][k:] * scale, ngram_range)
-    return float(model.intercept_[0]), model.coef_[0][:k], wording
+    k, m = base.shape[1], X.shape[1]
+    t = 2.0 * np.asarray(y, dtype=np.float64) - 1.0
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        w, b = theta[:m], theta[m]
+        margin = -t * (X @ w + b)
+        grad_z = -t / (1.0 + np.exp(-margin))
+        value = float(np.logaddexp(0.0, margin).sum() + 0.5 / C * (w @ w))
+        return value, np.append(X.T @ grad_z + w / C, grad_z.sum())
+
+    signs = list(signs) if signs is not None else [0] * k
+    bounds = [(0.0, None) if sg > 0 else (None, 0.0) if sg < 0 else (None, None) for sg in signs]
+    bounds += [(None, None)] * (m - k + 1)
+    res = minimize(loss, np.zeros(m + 1), jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": 10_000})
+    w = res.x
+    wording = WordingModel(vocabulary, tfidf.idf_, w[k:m] * scale, ngram_range)
+    return float(w[m]), w[:k], wording

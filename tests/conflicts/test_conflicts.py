@@ -253,9 +253,11 @@ def test_evaluate_conflicts_reports_metrics(tmp_path, embedder):
     from insek_nlp.conflicts.evaluate import evaluate_conflicts
 
     rows = [
-        {"a": {"text": "In der Georg-Schwarz-Straße entfallen 140 Kfz-Stellplätze für neue Radfahrstreifen.",
+        {"a": {"text": "In der Georg-Schwarz-Straße entfallen bis 2027 rund 140 Kfz-Stellplätze im Straßenraum. "
+                       "Die Fläche wird für neue, baulich geschützte Radfahrstreifen umverteilt.",
                "fachkonzept": "Mobilität"},
-         "b": {"text": "Die Kundenparkplätze in der Georg-Schwarz-Straße sollen erhalten bleiben.",
+         "b": {"text": "Die Kundenparkplätze in der Georg-Schwarz-Straße sind zu erhalten. Der Einzelhandel ist "
+                       "auf die Erreichbarkeit mit dem Pkw angewiesen.",
                "fachkonzept": "Wirtschaft"}, "conflict": True},
         {"a": {"text": "Die Stadtbibliothek verlängert ihre Öffnungszeiten am Samstag.", "fachkonzept": "Kultur"},
          "b": {"text": "Die Gewerbesteuer bleibt stabil.", "fachkonzept": "Finanzen"}, "conflict": False},

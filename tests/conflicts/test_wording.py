@@ -106,3 +106,14 @@ def test_detector_without_wording_scores_no_words():
     det = ConflictDetector().fit()
     p, q = det.profile(CLASH[0]), det.profile(CLASH[1])
     assert det.score_pair(p, q, 0.5).features["wording"] != 0.0
+
+
+def test_sign_constraints_keep_evidence_on_its_side():
+    a = ["Die Fläche soll bebaut werden."] * 6 + ["Der Park bleibt erhalten."] * 6
+    b = ["Der Park bleibt erhalten."] * 6 + ["Die Wiese bleibt erhalten."] * 6
+    y = np.array([1] * 6 + [0] * 6)
+    against = np.array([[0.0]] * 6 + [[1.0]] * 6)  # this "evidence" only fires on the non-conflicts
+    vocab = ["bebaut", "bleibt"]
+    _, free, _ = fit_pair_model(a, b, against, y, vocab)
+    _, bound, _ = fit_pair_model(a, b, against, y, vocab, signs=[1])
+    assert free[0] < 0 and bound[0] == pytest.approx(0.0, abs=1e-9)

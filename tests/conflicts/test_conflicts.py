@@ -85,6 +85,15 @@ def test_goal_sentences_and_directions():
     assert is_goal_sentence("Ziel ist es, den Radverkehrsanteil bis 2030 zu verdoppeln.")
     assert is_goal_sentence("Ausbau der Radvorrangrouten im Leipziger Osten")
     assert not is_goal_sentence("Im Jahr 2019 fand eine Befragung statt.")
+    # workshop notes: what participants ask for is their goal; a reported plan or fear is not
+    assert is_goal_sentence("Die große Mehrheit der Anwesenden möchte die Aue von Bebauung freihalten.")
+    assert is_goal_sentence("Gewünscht werden feste Ladezonen mit Zeitfenstern.")
+    assert not is_goal_sentence("Im Stadtteil kursieren Hinweise, dass auf der Fläche Wohnungen gebaut werden sollen.")
+    assert not is_goal_sentence("Viele äußerten Sorgen, dass Stellplätze wegfallen sollen.")
+    assert is_goal_sentence("Die Stadt soll dafür sorgen, dass Bäume erhalten bleiben.")
+    # a bare quantity describes the present; with a direction word it is a measure
+    assert not is_goal_sentence("Die elf P+R-Anlagen der Stadt bieten zusammen etwa 3.400 Stellplätze.")
+    assert is_goal_sentence("Am Hafen entstehen rund 380 Wohnungen.")
     cues = direction_cues("Die Fläche ist von Bebauung freizuhalten.")
     assert [c.direction for c in cues] == ["erhalten"]  # "Bebauung" inside the negation is not "mehr"
     cues = direction_cues("Dafür entfallen rund 140 Kfz-Stellplätze; neue Radfahrstreifen werden angelegt.")

@@ -201,10 +201,14 @@ def _directions(text: str, st: Statement, start: int, end: int) -> set[str]:
 
     Its own word ("Nachverdichtung", "Lärmschutz"), the nearest direction word of
     its clause, and for goal sentences the sentence's final direction word (German
-    puts the governing verb last: "… ist dauerhaft von Bebauung freizuhalten").
+    puts the governing verb last: "… ist dauerhaft von Bebauung freizuhalten");
+    a direction word inside another compound ("Lärmminderung") counts only for that.
     """
     inner = {c.direction for c in st.cues if c.start < end and c.end > start}
-    outer = [c for c in st.cues if not (c.start < end and c.end > start)]
+    # A direction word inside a compound ("Lärmminderung", "Radwegeausbau") has its own object:
+    # it governs no other term of the clause.
+    outer = [c for c in st.cues if not (c.start < end and c.end > start)
+             and not (c.start > 0 and text[c.start - 1].isalpha())]
     if not outer:
         return inner
     def clause_of(pos: int) -> tuple[int, int]:

@@ -324,3 +324,11 @@ def test_negated_reconciling_words_name_a_conflict_rather_than_reconcile():
     assert count_hedges("Der Neubau wird verträglich gestaltet und liegt außerhalb des Parks.") == 2
     assert count_hedges("Nächtlicher Lärm ist mit ruhigem Wohnen nur schwer vereinbar.") == 0
     assert count_hedges("Das ist unvereinbar und nicht mit dem Ziel verträglich.") == 0
+
+
+def test_direction_word_inside_a_compound_governs_only_its_own_object():
+    det = ConflictDetector(wording=False).fit()
+    prof = det.profile("Anwohner:innen wünschen sich sichere Querungen zur Grünfläche an der Östlichen "
+                       "Rietzschke sowie eine Lärmminderung.")
+    assert set(prof.objects.get("laerm", {})) == {"weniger"}
+    assert "weniger" not in prof.objects.get("gruenflaechen", {})  # the noise goes down, not the green space

@@ -52,21 +52,21 @@ DEFAULT_THRESHOLD = 0.5
 DEFAULT_WEIGHTS: dict[str, float] = {
     "bias": -1.34,
     "tradeoff": 0.0,
-    "opposed": 1.03,
-    "site": 0.32,
+    "opposed": 1.02,
+    "site": 0.33,
     "ortsteil": 1.25,
     "explicit": 1.53,
     "similarity": -0.18,     # times (cosine − 0.3)
-    "shared_nouns": 0.77,   # content nouns in common (Jaccard × 5, at most 1)
+    "shared_nouns": 0.76,   # content nouns in common (Jaccard × 5, at most 1)
     "stance_opposed": 0.03, # one passage develops, the other protects or limits
     "hedges": -2.61,        # reconciling phrases ("außerhalb", "verträglich", "so angeordnet, dass")
     "aims_opposed": 0.72,   # one passage on the develop side of the embedding axis, the other on the protect side
-    "strict": 0.52,         # absolute protection or exclusion in either passage, about the same thing
-    "quantities": 1.0,     # concrete quantities (ha, Wohnungen, MW …), about the same thing
+    "strict": 0.53,         # absolute protection or exclusion in either passage, about the same thing
+    "quantities": 1.01,     # concrete quantities (ha, Wohnungen, MW …), about the same thing
     "same_side": -0.52,      # both pursue the same side of a known trade-off, neither the other
     "aims_same": 0.22,      # both on the same side of that axis (agreeing aims), about the same thing
-    "similar_related": -0.32,  # cosine − 0.3, about the same thing: similar texts on one site usually agree
-    "aims_apart": -0.06,     # distance of the two passages on that axis
+    "similar_related": -0.31,  # cosine − 0.3, about the same thing: similar texts on one site usually agree
+    "aims_apart": -0.05,     # distance of the two passages on that axis
     "wording": 1.0,         # the wording model's log-odds (models/conflicts/wording.json, fitted jointly)
 }
 # The direction each piece of evidence may point, whatever the labelled pairs suggest: a known trade-off,
@@ -120,6 +120,7 @@ _NOUN = re.compile(r"\b[A-ZÄÖÜ][a-zäöüß]{3,}(?:-[A-ZÄÖÜa-zäöüß][a-
 _GENERIC_NOUN = frozenset("""
 stadt leipzig ziel ziele jahr jahre jahren prozent euro bereich bereiche bereichen maßnahme maßnahmen entwicklung
 stadtteil stadtteile stadtteilen quartier quartiere quartieren menschen einwohner bewohner bewohnerinnen bedarf
+fläche flächen
 teil rahmen grundlage konzept fachkonzept fachkonzepte planung planungen umsetzung stadtverwaltung verwaltung angebot
 angebote ausbau erhalt sicherung stärkung förderung nutzung nutzungen zukunft richtung gebiet gebiete raum räume ort
 orte beitrag bedeutung anteil zahl hälfte drittel viertel zeit zeitraum stadtgebiet stadtgebiets stadtrat mittel

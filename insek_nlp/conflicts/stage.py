@@ -28,9 +28,10 @@ MAX_PASSAGE_CHARS = 6_000  # longer passages are profiled in full but embedded f
 # The pair model is fitted on labelled pairs that are nearly all about the same thing, so its score is
 # P(conflict | same thing). Among all the passages of a project most candidate pairs are not, so the
 # score is multiplied by how likely the pair is about the same thing, judged by what it shares: a named
-# site, or an Ortsteil together with a known trade-off or conflict words: 1; an Ortsteil, or a trade-off
-# or conflict words together with content nouns in common: 0.85; anything else (a trade-off between
-# passages that share neither a place nor a noun): 0.6.
+# site, or an Ortsteil together with a known trade-off or conflict words: 1; an Ortsteil with opposed
+# aims on one object, or a trade-off or conflict words together with content nouns in common: 0.85;
+# anything else (a trade-off between passages that share neither a place nor a noun, or merely similar
+# texts in the same Ortsteil): 0.6.
 CORPUS_PRIOR = {"strong": 1.0, "some": 0.85, "weak": 0.6}
 # A passage that names a conflict in general words pairs with many others; reviewers see its strongest few.
 MAX_FLAGS_PER_PASSAGE = 3
@@ -40,7 +41,9 @@ def _anchor(s) -> str:
     rule = bool(s.tradeoff or s.explicit)
     if s.sites or (s.ortsteile and rule):
         return "strong"
-    return "some" if s.ortsteile or (rule and s.features.get("shared_nouns", 0.0) > 0) else "weak"
+    if s.ortsteile:  # the same Ortsteil: about the same thing only with a clash of aims on one object
+        return "some" if s.object else "weak"
+    return "some" if rule and s.features.get("shared_nouns", 0.0) > 0 else "weak"
 
 
 # Sections of a protocol about the meeting itself, not about the city.

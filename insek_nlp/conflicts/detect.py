@@ -194,6 +194,9 @@ def find_sites(text: str) -> dict[str, tuple[int, int, str]]:
     return out
 
 
+_ON_SITE = re.compile(r"\b(?:auf|anstelle)\s+(?:(?:den|dem|der|die|das|einer?|einem|bisherigen|heutigen|"
+                      r"vorhandenen|bestehenden|ehemaligen)\s+)*(?:[\w-]+\s+(?:und|oder)\s+)?[\w-]*$", re.IGNORECASE)
+_BUILD = re.compile(r"bau|richt|entsteh|erschl|ausweis|verdicht|aufstock|ansied|realisier|angelegt|anleg", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r",\s|;|:\s|[()]|\s[–-]\s|\b(?:aber|während|wobei|damit|indem|weil|dass|sodass)\b")
 
 
@@ -206,6 +209,13 @@ def _directions(text: str, st: Statement, start: int, end: int) -> set[str]:
     a direction word inside another compound ("Lärmminderung") counts only for that.
     """
     inner = {c.direction for c in st.cues if c.start < end and c.end > start}
+    # "Neubauten auf den Stellplatzflächen", "Anlagen auf Ackerflächen errichten": what is built on a
+    # thing takes its place, so the thing decreases (planting trees on a green space does not).
+    before = text[max(st.start, start - 40):start]
+    if not inner and _ON_SITE.search(before) and any(
+            c.direction == "mehr" and _BUILD.search(c.surface)
+            and (start - c.end if c.end <= start else c.start - end) <= 60 for c in st.cues):
+        return {"weniger"}
     # A direction word inside a compound ("Lärmminderung", "Radwegeausbau") has its own object:
     # it governs no other term of the clause.
     outer = [c for c in st.cues if not (c.start < end and c.end > start)

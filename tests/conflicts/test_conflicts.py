@@ -332,3 +332,14 @@ def test_direction_word_inside_a_compound_governs_only_its_own_object():
                        "Rietzschke sowie eine Lärmminderung.")
     assert set(prof.objects.get("laerm", {})) == {"weniger"}
     assert "weniger" not in prof.objects.get("gruenflaechen", {})  # the noise goes down, not the green space
+
+
+def test_what_is_built_on_a_thing_takes_its_place():
+    det = ConflictDetector(wording=False).fit()
+    built_on = det.profile("Vorgesehen sind Neubauten auf den Stellplatzflächen zwischen den Wohnblöcken.")
+    assert set(built_on.objects["parken"]) == {"weniger"}
+    solar = det.profile("Für Photovoltaik sollen Anlagen auf Ackerflächen errichtet werden.")
+    assert set(solar.objects["landwirtschaft"]) == {"weniger"}
+    planted = det.profile("Auf der Grünfläche werden Bäume gepflanzt.")  # planting is not building
+    assert "weniger" not in planted.objects["gruenflaechen"]
+    assert set(det.profile("Es sollen neue Stellplätze gebaut werden.").objects["parken"]) == {"mehr"}

@@ -97,6 +97,7 @@ _GOAL_RE = re.compile(
     # what participants of a workshop ask for: their goals, to be set against the drafts'
     r"|\bmöchte[nt]?\b|\bwünsch(?:en|t|te|ten)\b|\bgewünscht\b|\bforder(?:n|t|te|ten)\b|\bgefordert\b"
     r"|\bverlang(?:en|t|te|ten)\b|\bplädier\w*|\bsprach(?:en)?\s+sich\b|\bsprechen\s+sich\b|\bspricht\s+sich\b"
+    r"|^(?:anliegen|vorschlag|vorschläge|forderung|forderungen|wunsch|wünsche|empfehlung|ziel)\s*:"
     r"|^(?:[-–•]\s*)?(?:ausbau|erhalt|sicherung|schaffung|entwicklung|stärkung|reduzierung|reduktion|freihaltung|"
     r"errichtung|neubau|umbau|umgestaltung|aufwertung|ausweisung|erschließung|förderung|begrenzung|entsiegelung|"
     r"verlängerung|ausweitung|einrichtung|bau|aktivierung|anlage|pflanzung|sanierung|modernisierung|schutz|"

@@ -88,6 +88,8 @@ def test_goal_sentences_and_directions():
     # workshop notes: what participants ask for is their goal; a reported plan or fear is not
     assert is_goal_sentence("Die große Mehrheit der Anwesenden möchte die Aue von Bebauung freihalten.")
     assert is_goal_sentence("Gewünscht werden feste Ladezonen mit Zeitfenstern.")
+    assert is_goal_sentence("Anliegen: Grün- und Freiflächen zwischen den Wohnblöcken erhalten, keine Bebauung;")
+    assert not is_goal_sentence("Thementisch: Tisch 1;")
     assert not is_goal_sentence("Im Stadtteil kursieren Hinweise, dass auf der Fläche Wohnungen gebaut werden sollen.")
     assert not is_goal_sentence("Viele äußerten Sorgen, dass Stellplätze wegfallen sollen.")
     assert is_goal_sentence("Die Stadt soll dafür sorgen, dass Bäume erhalten bleiben.")

@@ -15,7 +15,9 @@ from app.render import badge, de_float, de_int, esc, highlight, message, n_of, w
 from app.views import ProjectView
 
 EVIDENCE_LABELS = {"tradeoff_label": "Abwägung", "ortsteile": "Gemeinsame Ortsteile", "sites": "Gemeinsame Orte",
-                   "object": "Gegenstand", "explicit": "Im Text als Konflikt benannt", "related": "Weitere Textstellen"}
+                   "object": "Gegenstand", "explicit": "Im Text als Konflikt benannt",
+                   "wording_for": "Wortwahl spricht für einen Konflikt", "wording_against": "Wortwahl spricht dagegen",
+                   "related": "Weitere Textstellen"}
 STATUS_KIND = {"offen": "neutral", "bestätigt": "fehler", "verworfen": "ok"}
 
 

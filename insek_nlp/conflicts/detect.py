@@ -11,9 +11,12 @@ passages is scored from interpretable evidence:
 - ``site``: both name the same site or street ("Rietzschke-Aue", "Georg-Schwarz-Straße");
   ``ortsteil``: the same Leipzig Ortsteil;
 - ``explicit``: a passage names the conflict ("Zielkonflikt", "zulasten", "Nutzungskonkurrenz");
-- ``similarity``: cosine similarity of the sentence embeddings.
+- ``similarity``: cosine similarity of the sentence embeddings;
+- ``wording``: how both passages are worded together (goals with figures and
+  obligations against reconciling or procedural text), a bag-of-words model
+  fitted on labelled pairs (:mod:`insek_nlp.conflicts.wording`).
 
-The evidence is combined by a logistic model with few, fixed weights, so the
+The evidence is combined by a logistic model with fixed weights, so the
 score reads as a probability and the explanation can say what fired. Implicit
 conflicts (neither text mentions the other goal) are found through the
 trade-offs, opposed directions and shared places; similarity alone never
@@ -35,6 +38,7 @@ import numpy as np
 
 from insek_nlp.conflicts.knowledge import ConflictKnowledge, Direction, default_knowledge
 from insek_nlp.conflicts.statements import Statement, find_statements
+from insek_nlp.conflicts.wording import WordCounts, WordingModel, default_wording
 from insek_nlp.places import tag_places
 from insek_nlp.text.compounds import TermMatcher
 
@@ -46,23 +50,32 @@ DEFAULT_THRESHOLD = 0.5
 # likely) and checked against benchmarks/data/zielkonflikte-dev.jsonl with
 # benchmarks/bench_conflicts.py; the held-out file is scored, never fitted.
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "bias": -0.55,
-    "tradeoff": 0.11,
-    "opposed": 0.75,
-    "site": 0.53,
-    "ortsteil": 1.09,
-    "explicit": 1.68,
-    "similarity": 0.09,     # times (cosine − 0.3)
-    "shared_nouns": 0.77,   # content nouns in common (Jaccard × 5, at most 1)
-    "stance_opposed": -0.24, # one passage develops, the other protects or limits
-    "hedges": -3.37,        # reconciling phrases ("außerhalb", "verträglich", "so angeordnet, dass")
-    "aims_opposed": 0.45,   # one passage on the develop side of the embedding axis, the other on the protect side
-    "strict": 1.03,         # absolute protection or exclusion in either passage, about the same thing
-    "quantities": 0.96,     # concrete quantities (ha, Wohnungen, MW …), about the same thing
-    "same_side": -0.78,      # both pursue the same side of a known trade-off, neither the other
-    "aims_same": -0.18,      # both on the same side of that axis (agreeing aims), about the same thing
-    "similar_related": -0.34,  # cosine − 0.3, about the same thing: similar texts on one site usually agree
-    "aims_apart": 0.29,     # distance of the two passages on that axis
+    "bias": -1.34,
+    "tradeoff": 0.0,
+    "opposed": 1.02,
+    "site": 0.33,
+    "ortsteil": 1.25,
+    "explicit": 1.53,
+    "similarity": -0.18,     # times (cosine − 0.3)
+    "shared_nouns": 0.76,   # content nouns in common (Jaccard × 5, at most 1)
+    "stance_opposed": 0.03, # one passage develops, the other protects or limits
+    "hedges": -2.61,        # reconciling phrases ("außerhalb", "verträglich", "so angeordnet, dass")
+    "aims_opposed": 0.72,   # one passage on the develop side of the embedding axis, the other on the protect side
+    "strict": 0.53,         # absolute protection or exclusion in either passage, about the same thing
+    "quantities": 1.01,     # concrete quantities (ha, Wohnungen, MW …), about the same thing
+    "same_side": -0.52,      # both pursue the same side of a known trade-off, neither the other
+    "aims_same": 0.22,      # both on the same side of that axis (agreeing aims), about the same thing
+    "similar_related": -0.31,  # cosine − 0.3, about the same thing: similar texts on one site usually agree
+    "aims_apart": -0.05,     # distance of the two passages on that axis
+    "wording": 1.0,         # the wording model's log-odds (models/conflicts/wording.json, fitted jointly)
+}
+# The direction each piece of evidence may point, whatever the labelled pairs suggest: a known trade-off,
+# opposed directions, a shared place, conflict words, strict wording and quantities never speak against a
+# conflict; reconciling phrases and both pursuing the same side never for one (0: either way). The fit
+# (benchmarks/bench_conflicts.py --fit) keeps the weights on these sides.
+EVIDENCE_SIGNS: dict[str, int] = {
+    "tradeoff": 1, "opposed": 1, "site": 1, "ortsteil": 1, "explicit": 1, "strict": 1, "quantities": 1,
+    "hedges": -1, "same_side": -1,
 }
 TYPE_LABELS = {
     "benannt": "Im Entwurf benannter Zielkonflikt",
@@ -107,6 +120,7 @@ _NOUN = re.compile(r"\b[A-ZÄÖÜ][a-zäöüß]{3,}(?:-[A-ZÄÖÜa-zäöüß][a-
 _GENERIC_NOUN = frozenset("""
 stadt leipzig ziel ziele jahr jahre jahren prozent euro bereich bereiche bereichen maßnahme maßnahmen entwicklung
 stadtteil stadtteile stadtteilen quartier quartiere quartieren menschen einwohner bewohner bewohnerinnen bedarf
+fläche flächen
 teil rahmen grundlage konzept fachkonzept fachkonzepte planung planungen umsetzung stadtverwaltung verwaltung angebot
 angebote ausbau erhalt sicherung stärkung förderung nutzung nutzungen zukunft richtung gebiet gebiete raum räume ort
 orte beitrag bedeutung anteil zahl hälfte drittel viertel zeit zeitraum stadtgebiet stadtgebiets stadtrat mittel
@@ -123,6 +137,15 @@ _HEDGE = re.compile(
     r"unberührt|nicht\s+betroffen|im\s+einvernehmen|ergänzen\s+sich|kompensiert|abseits|nur\s+auf|"
     r"ausschließlich\s+auf|wieder\s*nutz|nachnutz",
     re.IGNORECASE)
+# "unvereinbar", "nur schwer vereinbar", "nicht verträglich": the reconciling word negated names a conflict.
+_NEGATED_HEDGE = re.compile(r"(?:\bun|\b(?:nicht|kaum|schwer|schwerlich|keineswegs)\s+(?:\w+\s+){0,3})$", re.IGNORECASE)
+
+
+def count_hedges(text: str) -> int:
+    """Reconciling phrases in a text, not counting negated ones ("nur schwer vereinbar")."""
+    return sum(1 for m in _HEDGE.finditer(text) if not _NEGATED_HEDGE.search(text[max(0, m.start() - 30):m.start()]))
+
+
 # Absolute protection or exclusion, and concrete quantities: goals that leave no room for the other.
 _STRICT = re.compile(
     r"ausgeschlossen|auszuschließen|unzulässig|nicht\s+zulässig|ungeschmälert|uneingeschränkt|vollständig\s+"
@@ -171,6 +194,9 @@ def find_sites(text: str) -> dict[str, tuple[int, int, str]]:
     return out
 
 
+_ON_SITE = re.compile(r"\b(?:auf|anstelle)\s+(?:(?:den|dem|der|die|das|einer?|einem|bisherigen|heutigen|"
+                      r"vorhandenen|bestehenden|ehemaligen)\s+)*(?:[\w-]+\s+(?:und|oder)\s+)?[\w-]*$", re.IGNORECASE)
+_BUILD = re.compile(r"bau|richt|entsteh|erschl|ausweis|verdicht|aufstock|ansied|realisier|angelegt|anleg", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r",\s|;|:\s|[()]|\s[–-]\s|\b(?:aber|während|wobei|damit|indem|weil|dass|sodass)\b")
 
 
@@ -179,10 +205,21 @@ def _directions(text: str, st: Statement, start: int, end: int) -> set[str]:
 
     Its own word ("Nachverdichtung", "Lärmschutz"), the nearest direction word of
     its clause, and for goal sentences the sentence's final direction word (German
-    puts the governing verb last: "… ist dauerhaft von Bebauung freizuhalten").
+    puts the governing verb last: "… ist dauerhaft von Bebauung freizuhalten");
+    a direction word inside another compound ("Lärmminderung") counts only for that.
     """
     inner = {c.direction for c in st.cues if c.start < end and c.end > start}
-    outer = [c for c in st.cues if not (c.start < end and c.end > start)]
+    # "Neubauten auf den Stellplatzflächen", "Anlagen auf Ackerflächen errichten": what is built on a
+    # thing takes its place, so the thing decreases (planting trees on a green space does not).
+    before = text[max(st.start, start - 40):start]
+    if not inner and _ON_SITE.search(before) and any(
+            c.direction == "mehr" and _BUILD.search(c.surface)
+            and (start - c.end if c.end <= start else c.start - end) <= 60 for c in st.cues):
+        return {"weniger"}
+    # A direction word inside a compound ("Lärmminderung", "Radwegeausbau") has its own object:
+    # it governs no other term of the clause.
+    outer = [c for c in st.cues if not (c.start < end and c.end > start)
+             and not (c.start > 0 and text[c.start - 1].isalpha())]
     if not outer:
         return inner
     def clause_of(pos: int) -> tuple[int, int]:
@@ -230,6 +267,7 @@ class Profile:
     keys: list[frozenset[str]] = field(default_factory=list)  # per statement: its nouns, sites and Ortsteile
     strict: int = 0                            # absolute protection or exclusion ("ausgeschlossen", "dauerhaft")
     quantities: int = 0                        # concrete quantities (ha, Wohnungen, MW, Euro …)
+    words: WordCounts | None = None            # vocabulary counts for the wording model
 
     @property
     def all_keys(self) -> frozenset[str]:
@@ -275,14 +313,18 @@ class ConflictDetector:
         threshold: Pairs scoring at least this are flags.
         weights: Logistic weights of the evidence (see :data:`DEFAULT_WEIGHTS`).
         use_places: Tag Leipzig Ortsteile (the gazetteer) as evidence.
+        wording: The wording model (:mod:`insek_nlp.conflicts.wording`): the bundled
+            one by default, ``False`` for none (its weight then counts nothing).
     """
 
     def __init__(self, knowledge: ConflictKnowledge | None = None, *, threshold: float = DEFAULT_THRESHOLD,
-                 weights: dict[str, float] | None = None, use_places: bool = True) -> None:
+                 weights: dict[str, float] | None = None, use_places: bool = True,
+                 wording: WordingModel | bool | None = None) -> None:
         self.knowledge = knowledge
         self.threshold = threshold
         self.weights = weights
         self.use_places = use_places
+        self.wording = wording
 
     # -- set-up
 
@@ -303,6 +345,10 @@ class ConflictDetector:
             self.axis_center_ = float((more.mean(0) @ axis + keep.mean(0) @ axis) / 2)
         self.knowledge_ = kb
         self.weights_ = {**DEFAULT_WEIGHTS, **(self.weights or {})}
+        if self.wording is False:
+            self.wording_ = None
+        else:
+            self.wording_ = self.wording if isinstance(self.wording, WordingModel) else default_wording()
         terms: dict[str, list[tuple[str, str, str]]] = defaultdict(list)   # term → [(kind, id, side)]
         for t in kb.tradeoffs:
             for side_name, side in (("a", t.a), ("b", t.b)):
@@ -376,9 +422,11 @@ class ConflictDetector:
                 for c in st.cues:
                     counts[c.direction] += 1
         prof.stance = (counts["mehr"] - counts["weniger"] - counts["erhalten"]) / (sum(counts.values()) + 1)
-        prof.hedges = len(_HEDGE.findall(text))
+        prof.hedges = count_hedges(text)
         prof.strict = len(_STRICT.findall(text))
         prof.quantities = len(_QUANTITY.findall(text))
+        if self.wording_ is not None:
+            prof.words = self.wording_.counts(text)
         return prof
 
     # -- pair scoring
@@ -446,10 +494,12 @@ class ConflictDetector:
             "hedges": min(1.0, (p.hedges + q.hedges) / max(1, len(p.statements) + len(q.statements)) * 2),
             "aims_opposed": min(2.0, max(0.0, -p.aim * q.aim) * 100),
             "strict": 0.0,         # absolute protection or exclusion in either passage, about the same thing
-    "quantities": 0.0,     # concrete quantities (ha, Wohnungen, MW …), about the same thing
-    "aims_same": 0.0,      # both on the same side of that axis (agreeing aims), about the same thing
-    "similar_related": 0.0,  # cosine − 0.3, about the same thing: similar texts on one site usually agree
-    "aims_apart": min(2.0, abs(p.aim - q.aim) * 10),
+            "quantities": 0.0,     # concrete quantities (ha, Wohnungen, MW …), about the same thing
+            "aims_same": 0.0,      # both on the same side of that axis (agreeing aims), about the same thing
+            "similar_related": 0.0,  # cosine − 0.3, about the same thing: similar texts on one site usually agree
+            "aims_apart": min(2.0, abs(p.aim - q.aim) * 10),
+            "wording": (self.wording_.logit(p.words, q.words)
+                        if self.wording_ is not None and p.words is not None and q.words is not None else 0.0),
         }
         # Opposite aims only matter about the same thing: a shared site, Ortsteil, object or trade-off.
         related = max(f["site"], min(1.0, 2 * f["ortsteil"]), f["shared_nouns"], f["tradeoff"], f["opposed"],
@@ -495,6 +545,12 @@ class ConflictDetector:
         return PairScore(round(score, 6), kind, f, best_t, best_o[0] if best_o else None,
                          tuple(p.sites[k][2] for k in sites), orts, explicit,
                          tuple(sorted(set(cues_1))), tuple(sorted(set(cues_2))), best_orient)
+
+    def wording_contributions(self, p: Profile, q: Profile, k: int = 4) -> tuple[list[str], list[str]]:
+        """The words of the pair that speak most for a conflict and most against it (empty without wording model)."""
+        if self.wording_ is None or p.words is None or q.words is None:
+            return [], []
+        return self.wording_.contributions(p.words, q.words, k)
 
     def explain(self, s: PairScore, p: Profile, q: Profile, name_1: str, name_2: str) -> str:
         """One German sentence saying why the pair was flagged."""

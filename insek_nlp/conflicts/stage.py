@@ -25,10 +25,13 @@ from insek_nlp.types import Passage
 log = logging.getLogger(__name__)
 
 MAX_PASSAGE_CHARS = 6_000  # longer passages are profiled in full but embedded from their start
-# The pair model is fitted on candidate pairs that are about the same thing about half the time. Among
-# all the passages of a project most pairs are unrelated, so the probability is scaled by how specific
-# the shared anchor is: a named site, or an Ortsteil together with a known trade-off or conflict words,
-# keeps it; an Ortsteil, a trade-off or conflict words alone scale it by 0.85; anything else by 0.6.
+# The pair model is fitted on labelled pairs that are nearly all about the same thing, so its score is
+# P(conflict | same thing). Among all the passages of a project most candidate pairs are not, so the
+# score is multiplied by how likely the pair is about the same thing, judged by what it shares: a named
+# site, or an Ortsteil together with a known trade-off or conflict words: 1; an Ortsteil with opposed
+# aims on one object, or a trade-off or conflict words together with content nouns in common: 0.85;
+# anything else (a trade-off between passages that share neither a place nor a noun, or merely similar
+# texts in the same Ortsteil): 0.6.
 CORPUS_PRIOR = {"strong": 1.0, "some": 0.85, "weak": 0.6}
 # A passage that names a conflict in general words pairs with many others; reviewers see its strongest few.
 MAX_FLAGS_PER_PASSAGE = 3
@@ -38,7 +41,9 @@ def _anchor(s) -> str:
     rule = bool(s.tradeoff or s.explicit)
     if s.sites or (s.ortsteile and rule):
         return "strong"
-    return "some" if s.ortsteile or rule else "weak"
+    if s.ortsteile:  # the same Ortsteil: about the same thing only with a clash of aims on one object
+        return "some" if s.object else "weak"
+    return "some" if rule and s.features.get("shared_nouns", 0.0) > 0 else "weak"
 
 
 # Sections of a protocol about the meeting itself, not about the city.
@@ -116,13 +121,24 @@ def run_conflicts(store: Store, run_id: int, embedder, *, knowledge: ConflictKno
     for s, i, j in scored:
         pa, pb = passages[i], passages[j]
         da, db = by_id[pa.doc_id], by_id[pb.doc_id]
-        # One flag per conflict: the same rule between the same two documents at the same site (or
-        # the same Ortsteile, or without a place) is one conflict, shown by its strongest pair; the
-        # other pairs are kept as further evidence.
-        group = (tuple(sorted((da.key, db.key))), s.tradeoff or s.object or s.type,
-                 tuple(sorted(k.lower() for k in s.sites)) or tuple(s.ortsteile))
-        if group in seen_group:
-            seen_group[group]["evidence"]["related"].append(
+        # One flag per conflict, shown by its strongest pair, the other pairs kept as further evidence:
+        # the same rule between the same two documents at the same site (or the same Ortsteile, or
+        # without a place); a passage already flagged for the same rule about the same site or
+        # Ortsteil (the conflict it names, seen from another passage; similar texts without a rule
+        # join any such flag); a passage already flagged for the same rule against the same
+        # document (the general measure behind a site-specific one).
+        docs = tuple(sorted((da.key, db.key)))
+        rule = s.tradeoff or s.object or s.type
+        places = tuple(sorted(k.lower() for k in s.sites)) or tuple(s.ortsteile)
+        keys = [("group", docs, rule, places)]
+        keys += [("place", pid, place, rule) for pid in (pa.id, pb.id) for place in places]
+        keys += [("rule", docs, pid, rule) for pid in (pa.id, pb.id)]
+        # similar texts without a rule of their own join any flag of the same passage at the same place
+        lookup = keys + ([("place", pid, place) for pid in (pa.id, pb.id) for place in places]
+                         if s.type == "semantisch" else [])
+        earlier = next((seen_group[k] for k in lookup if k in seen_group), None)
+        if earlier is not None:
+            earlier["evidence"]["related"].append(
                 {"a": pa.id, "b": pb.id, "score": s.score, "pages": [pa.page, pb.page]})
             continue
         if per_passage[i] >= MAX_FLAGS_PER_PASSAGE or per_passage[j] >= MAX_FLAGS_PER_PASSAGE:
@@ -130,6 +146,7 @@ def run_conflicts(store: Store, run_id: int, embedder, *, knowledge: ConflictKno
         per_passage[i] += 1
         per_passage[j] += 1
         name_a, name_b = _doc_name(da.title, da.name), _doc_name(db.title, db.name)
+        words_for, words_against = detector.wording_contributions(profiles[i], profiles[j])
         flag = {
             "key": pair_key(pa.text, pb.text),
             "rank": 0,
@@ -146,11 +163,14 @@ def run_conflicts(store: Store, run_id: int, embedder, *, knowledge: ConflictKno
                 "sites": list(s.sites),
                 "ortsteile": list(s.ortsteile),
                 "explicit": list(s.explicit),
+                "wording_for": words_for,
+                "wording_against": words_against,
                 "features": {k: round(v, 4) for k, v in s.features.items()},
                 "related": [],
             },
         }
-        seen_group[group] = flag
+        for k in keys + [("place", pid, place) for pid in (pa.id, pb.id) for place in places]:
+            seen_group.setdefault(k, flag)
         flags.append(flag)
     for rank, f in enumerate(flags, 1):
         f["rank"] = rank

@@ -94,14 +94,28 @@ _GOAL_RE = re.compile(
     r"|\b(?:ist|sind|bleibt|bleiben)\b.{0,140}?\bzu\s+[a-zäöüß]+en\b|\b\w+zu\w+en\b"
     r"|\bziel\w*\s+(?:ist|sind|der|des|bleibt)\b|\bvorrang\b|\bangestrebt\b|\bstreb\w*\s.{0,80}\ban\b|\bvorgesehen\b"
     r"|\bgeplant\b|\bbis\s+(?:zum\s+jahr\s+)?20\d\d\b|\bkünftig\b|\bzukünftig\b|\bvorrangig\b|\bwir\s+wollen\b"
-    r"|\b(?:rund|etwa|ca\.|bis\s+zu|mindestens|insgesamt|weitere)\s+\d[\d.,]*\s*(?:ha|hektar|wohnungen|"
-    r"wohneinheiten|we|stellplätze|parkplätze|arbeitsplätze|bäume|mio\.|millionen|prozent|%|km|plätze)\b"
+    # what participants of a workshop ask for: their goals, to be set against the drafts'
+    r"|\bmöchte[nt]?\b|\bwünsch(?:en|t|te|ten)\b|\bgewünscht\b|\bforder(?:n|t|te|ten)\b|\bgefordert\b"
+    r"|\bverlang(?:en|t|te|ten)\b|\bplädier\w*|\bsprach(?:en)?\s+sich\b|\bsprechen\s+sich\b|\bspricht\s+sich\b"
+    r"|^(?:anliegen|vorschlag|vorschläge|forderung|forderungen|wunsch|wünsche|empfehlung|ziel)\s*:"
     r"|^(?:[-–•]\s*)?(?:ausbau|erhalt|sicherung|schaffung|entwicklung|stärkung|reduzierung|reduktion|freihaltung|"
     r"errichtung|neubau|umbau|umgestaltung|aufwertung|ausweisung|erschließung|förderung|begrenzung|entsiegelung|"
     r"verlängerung|ausweitung|einrichtung|bau|aktivierung|anlage|pflanzung|sanierung|modernisierung|schutz|"
     r"bewahrung|konsolidierung)\b",
     re.IGNORECASE | re.DOTALL,
 )
+# A quantity sets a goal only with a direction word: "Es entstehen rund 400 Wohnungen" does,
+# "Die P+R-Anlagen bieten etwa 3.400 Stellplätze" describes the present.
+_QUANTITY_GOAL_RE = re.compile(
+    r"\b(?:rund|etwa|ca\.|bis\s+zu|mindestens|insgesamt|weitere)\s+\d[\d.,]*\s*(?:ha|hektar|wohnungen|"
+    r"wohneinheiten|we|stellplätze|parkplätze|arbeitsplätze|bäume|mio\.|millionen|prozent|%|km|plätze)\b",
+    re.IGNORECASE)
+# Reported plans and fears ("Im Stadtteil kursieren Hinweise, dass … gebaut werden sollen", "befürchten, dass …"):
+# what somebody says may happen, not a goal of the text.
+_REPORTED_RE = re.compile(
+    r"\b(?:hinweise?|gerüchte?|befürcht\w*|(?<!dafür\s)sorgen?|angst|kritisier\w*|bemängel\w*|beklag\w*|berichte\w*|"
+    r"vermut\w*|heißt\s+es)\b[^.;:]{0,60}?\bdass\b",
+    re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-ZÄÖÜ„\"(\d-])|\n+")
 
 
@@ -127,17 +141,19 @@ class Statement:
 
 
 def is_goal_sentence(sentence: str, *, has_direction: bool | None = None) -> bool:
-    """Whether a sentence sets a goal or a measure (modal, gerundive, goal formula, quantity, nominal style).
+    """Whether a sentence sets a goal or a measure (modal, gerundive, goal formula, quantity, nominal style,
+    or a demand in workshop notes: "möchte … erhalten", "gewünscht werden", "fordern").
 
-    Questions ("Wo wird Neubau geprüft?") and the planning process ("Die Hinweise werden
-    weitergeleitet") set nothing; a bare "wird"/"werden" needs a direction word.
+    Questions ("Wo wird Neubau geprüft?"), the planning process ("Die Hinweise werden
+    weitergeleitet") and reported plans or fears ("Hinweise, dass … gebaut werden sollen") set nothing; a bare "wird"/"werden" and a bare quantity ("rund 6.500
+    Wohnungen") need a direction word.
     """
     sentence = sentence.strip()
-    if not sentence or sentence.endswith("?") or _PROCESS_RE.search(sentence):
+    if not sentence or sentence.endswith("?") or _PROCESS_RE.search(sentence) or _REPORTED_RE.search(sentence):
         return False
     if _GOAL_RE.search(sentence):
         return True
-    if _WEAK_GOAL_RE.search(sentence):
+    if _WEAK_GOAL_RE.search(sentence) or _QUANTITY_GOAL_RE.search(sentence):
         return bool(direction_cues(sentence)) if has_direction is None else has_direction
     return False
 

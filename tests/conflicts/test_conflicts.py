@@ -9,7 +9,7 @@ import pytest
 
 from insek_nlp.conflicts import (ConflictDetector, conflict_flags, find_statements, is_goal_sentence,
                                  load_knowledge, review_conflict)
-from insek_nlp.conflicts.detect import find_sites, pair_key
+from insek_nlp.conflicts.detect import count_hedges, find_sites, pair_key
 from insek_nlp.conflicts.statements import direction_cues
 from insek_nlp.errors import InputError, KnowledgeBaseError
 from insek_nlp.ingest import IngestOptions, ingest
@@ -85,6 +85,17 @@ def test_goal_sentences_and_directions():
     assert is_goal_sentence("Ziel ist es, den Radverkehrsanteil bis 2030 zu verdoppeln.")
     assert is_goal_sentence("Ausbau der Radvorrangrouten im Leipziger Osten")
     assert not is_goal_sentence("Im Jahr 2019 fand eine Befragung statt.")
+    # workshop notes: what participants ask for is their goal; a reported plan or fear is not
+    assert is_goal_sentence("Die große Mehrheit der Anwesenden möchte die Aue von Bebauung freihalten.")
+    assert is_goal_sentence("Gewünscht werden feste Ladezonen mit Zeitfenstern.")
+    assert is_goal_sentence("Anliegen: Grün- und Freiflächen zwischen den Wohnblöcken erhalten, keine Bebauung;")
+    assert not is_goal_sentence("Thementisch: Tisch 1;")
+    assert not is_goal_sentence("Im Stadtteil kursieren Hinweise, dass auf der Fläche Wohnungen gebaut werden sollen.")
+    assert not is_goal_sentence("Viele äußerten Sorgen, dass Stellplätze wegfallen sollen.")
+    assert is_goal_sentence("Die Stadt soll dafür sorgen, dass Bäume erhalten bleiben.")
+    # a bare quantity describes the present; with a direction word it is a measure
+    assert not is_goal_sentence("Die elf P+R-Anlagen der Stadt bieten zusammen etwa 3.400 Stellplätze.")
+    assert is_goal_sentence("Am Hafen entstehen rund 380 Wohnungen.")
     cues = direction_cues("Die Fläche ist von Bebauung freizuhalten.")
     assert [c.direction for c in cues] == ["erhalten"]  # "Bebauung" inside the negation is not "mehr"
     cues = direction_cues("Dafür entfallen rund 140 Kfz-Stellplätze; neue Radfahrstreifen werden angelegt.")
@@ -180,6 +191,8 @@ def test_stage_flags_planted_conflict_and_keeps_decisions(tmp_path, embedder):
         assert "Rietzschke-Aue" in top.a.text and "Rietzschke-Aue" in top.b.text
         assert {top.a.doc_id.split("@")[0], top.b.doc_id.split("@")[0]} == {"wohnen.md", "freiraum.md"}
         assert "Rietzschke-Aue" in top.evidence["sites"]
+        words = top.evidence["wording_for"] + top.evidence["wording_against"]
+        assert words and all(w in (top.a.text + " " + top.b.text).lower() for w in words)
         assert top.explanation and top.status == "offen"
         assert all(top.a.text[s:e] for s, e, _ in top.a.cues)
         # the agreeing Schönefeld passages are not the top flag
@@ -251,9 +264,11 @@ def test_evaluate_conflicts_reports_metrics(tmp_path, embedder):
     from insek_nlp.conflicts.evaluate import evaluate_conflicts
 
     rows = [
-        {"a": {"text": "In der Georg-Schwarz-Straße entfallen 140 Kfz-Stellplätze für neue Radfahrstreifen.",
+        {"a": {"text": "In der Georg-Schwarz-Straße entfallen bis 2027 rund 140 Kfz-Stellplätze im Straßenraum. "
+                       "Die Fläche wird für neue, baulich geschützte Radfahrstreifen umverteilt.",
                "fachkonzept": "Mobilität"},
-         "b": {"text": "Die Kundenparkplätze in der Georg-Schwarz-Straße sollen erhalten bleiben.",
+         "b": {"text": "Die Kundenparkplätze in der Georg-Schwarz-Straße sind zu erhalten. Der Einzelhandel ist "
+                       "auf die Erreichbarkeit mit dem Pkw angewiesen.",
                "fachkonzept": "Wirtschaft"}, "conflict": True},
         {"a": {"text": "Die Stadtbibliothek verlängert ihre Öffnungszeiten am Samstag.", "fachkonzept": "Kultur"},
          "b": {"text": "Die Gewerbesteuer bleibt stabil.", "fachkonzept": "Finanzen"}, "conflict": False},
@@ -266,3 +281,67 @@ def test_evaluate_conflicts_reports_metrics(tmp_path, embedder):
     bad.write_text('{"a": {"text": "x"}, "conflict": true}\n', encoding="utf-8")
     with pytest.raises(InputError, match="Zeile 1"):
         evaluate_conflicts(bad, embedder=embedder)
+
+
+NAMED = """# Fachkonzept Freiraum und Umwelt
+
+## 3.6 Boden
+
+Für den Bodenschutz gilt das Ziel der Netto-Null-Neuversiegelung bis 2030. Dieses Ziel steht in einem
+Zielkonflikt mit den geplanten Gewerbeflächen in Seehausen: rund 40 ha Ackerboden sollen dort
+erschlossen werden. Vorrangig sind Brachflächen zu aktivieren.
+"""
+GEWERBE = """# Fachkonzept Wirtschaft
+
+## 3.1 Gewerbeflächen
+
+In Seehausen sollen bis 2032 rund 40 ha neue Gewerbe- und Industrieflächen erschlossen werden, um
+Ansiedlungen großer Unternehmen zu ermöglichen.
+"""
+MESSE = """# Fachkonzept Messe und Tourismus
+
+## 2 Messe
+
+Das Messegelände in Seehausen soll bis 2030 um eine weitere Halle und neue Gewerbeflächen für
+messenahe Dienstleister erweitert werden.
+"""
+
+
+def test_one_named_conflict_is_one_flag_with_the_other_passages_as_evidence(tmp_path, embedder):
+    with Store.open(tmp_path / "p") as store:
+        _ingest(store, tmp_path / "in", {"freiraum.md": NAMED, "wirtschaft.md": GEWERBE, "messe.md": MESSE})
+        _run(store, embedder)
+        flags = conflict_flags(store)
+        named = [f for f in flags if "Zielkonflikt" in f.a.text + f.b.text]
+        assert len(named) == 1, [(f.a.doc_title, f.b.doc_title) for f in named]
+        flag = named[0]
+        assert flag.evidence["explicit"] == ["Zielkonflikt"] and "Seehausen" in flag.evidence["ortsteile"]
+        # the passage naming the conflict also meets the other draft at Seehausen: kept as further evidence
+        others = {flag.a.passage_id, flag.b.passage_id}
+        assert flag.evidence["related"] and all(
+            {r["a"], r["b"]} & others for r in flag.evidence["related"])
+
+
+def test_negated_reconciling_words_name_a_conflict_rather_than_reconcile():
+    assert count_hedges("Der Neubau wird verträglich gestaltet und liegt außerhalb des Parks.") == 2
+    assert count_hedges("Nächtlicher Lärm ist mit ruhigem Wohnen nur schwer vereinbar.") == 0
+    assert count_hedges("Das ist unvereinbar und nicht mit dem Ziel verträglich.") == 0
+
+
+def test_direction_word_inside_a_compound_governs_only_its_own_object():
+    det = ConflictDetector(wording=False).fit()
+    prof = det.profile("Anwohner:innen wünschen sich sichere Querungen zur Grünfläche an der Östlichen "
+                       "Rietzschke sowie eine Lärmminderung.")
+    assert set(prof.objects.get("laerm", {})) == {"weniger"}
+    assert "weniger" not in prof.objects.get("gruenflaechen", {})  # the noise goes down, not the green space
+
+
+def test_what_is_built_on_a_thing_takes_its_place():
+    det = ConflictDetector(wording=False).fit()
+    built_on = det.profile("Vorgesehen sind Neubauten auf den Stellplatzflächen zwischen den Wohnblöcken.")
+    assert set(built_on.objects["parken"]) == {"weniger"}
+    solar = det.profile("Für Photovoltaik sollen Anlagen auf Ackerflächen errichtet werden.")
+    assert set(solar.objects["landwirtschaft"]) == {"weniger"}
+    planted = det.profile("Auf der Grünfläche werden Bäume gepflanzt.")  # planting is not building
+    assert "weniger" not in planted.objects["gruenflaechen"]
+    assert set(det.profile("Es sollen neue Stellplätze gebaut werden.").objects["parken"]) == {"mehr"}

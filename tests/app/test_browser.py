@@ -242,6 +242,22 @@ def test_one_dropdown_choice_computes_and_sends_the_content_once(page, monkeypat
     assert [f.active for f in calls][3:] == [False]
 
 
+def test_a_stadtbezirk_chosen_with_the_keyboard_filters(page):
+    open_tab(page, "Bürgerbeiträge", "#anliegen-baum details")
+    field = page.locator("#filter-bezirk input")
+    field.click()
+    field.press("Control+a")
+    field.press_sequentially("Süd")  # the list narrows to Südost, Süd, Südwest (official order)
+    page.locator("#filter-bezirk li[role=option][aria-label='Südwest']").wait_for(timeout=10_000)
+    field.press("ArrowDown")
+    field.press("Enter")
+    page.wait_for_function(
+        "() => document.querySelector('#anliegen-baum').innerText.includes('passen zum Filter')", timeout=20_000)
+    assert field.input_value() == "Süd"
+    text = page.locator("#beitraege-tabelle").inner_text()
+    assert "Connewitz" in text and "Grünau" not in text
+
+
 def test_the_browser_keeps_no_copy_of_comments(page):
     """Gradio 6 records every call's inputs and outputs in localStorage ("run history") unless switched off:
     comment text and reviewer notes would stay in the browser, and writing it slowed every event."""

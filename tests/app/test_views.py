@@ -263,7 +263,8 @@ def test_conflicts_listed_shown_and_decided(view):
     n = len(choices)
     assert n >= 1 and f"{n} offen, 0 bestätigt, 0 verworfen" in summary
     # building on the open space between the blocks reduces the green space the other text keeps
-    assert list(frame["Rang"]) == list(range(1, n + 1)) and set(frame["Art"]) == {"Gegenläufige Ziele für dasselbe Objekt"}
+    assert list(frame["Rang"]) == list(range(1, n + 1))
+    assert set(frame["Art"]) == {"Gegenläufige Ziele für dasselbe Objekt"}
     key = choices[0][1]
     html = conflicts_view.conflict_detail(view, key)
     assert html.count("class='karte'") == 2 and "Grünau-Mitte" in html

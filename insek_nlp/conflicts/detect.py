@@ -50,23 +50,23 @@ DEFAULT_THRESHOLD = 0.5
 # likely) and checked against benchmarks/data/zielkonflikte-dev.jsonl with
 # benchmarks/bench_conflicts.py; the held-out file is scored, never fitted.
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "bias": -1.34,
+    "bias": -1.31,
     "tradeoff": 0.0,
-    "opposed": 1.02,
-    "site": 0.33,
-    "ortsteil": 1.25,
-    "explicit": 1.53,
+    "opposed": 1.03,
+    "site": 0.36,
+    "ortsteil": 1.28,
+    "explicit": 1.52,
     "similarity": -0.18,     # times (cosine − 0.3)
     "shared_nouns": 0.76,   # content nouns in common (Jaccard × 5, at most 1)
-    "stance_opposed": 0.03, # one passage develops, the other protects or limits
-    "hedges": -2.61,        # reconciling phrases ("außerhalb", "verträglich", "so angeordnet, dass")
-    "aims_opposed": 0.72,   # one passage on the develop side of the embedding axis, the other on the protect side
-    "strict": 0.53,         # absolute protection or exclusion in either passage, about the same thing
-    "quantities": 1.01,     # concrete quantities (ha, Wohnungen, MW …), about the same thing
-    "same_side": -0.52,      # both pursue the same side of a known trade-off, neither the other
-    "aims_same": 0.22,      # both on the same side of that axis (agreeing aims), about the same thing
-    "similar_related": -0.31,  # cosine − 0.3, about the same thing: similar texts on one site usually agree
-    "aims_apart": -0.05,     # distance of the two passages on that axis
+    "stance_opposed": 0.01, # one passage develops, the other protects or limits
+    "hedges": -2.6,        # reconciling phrases ("außerhalb", "verträglich", "so angeordnet, dass")
+    "aims_opposed": 0.62,   # one passage on the develop side of the embedding axis, the other on the protect side
+    "strict": 0.5,         # absolute protection or exclusion in either passage, about the same thing
+    "quantities": 1.0,     # concrete quantities (ha, Wohnungen, MW …), about the same thing
+    "same_side": -0.62,      # both pursue the same side of a known trade-off, neither the other
+    "aims_same": 0.21,      # both on the same side of that axis (agreeing aims), about the same thing
+    "similar_related": -0.34,  # cosine − 0.3, about the same thing: similar texts on one site usually agree
+    "aims_apart": -0.07,     # distance of the two passages on that axis
     "wording": 1.0,         # the wording model's log-odds (models/conflicts/wording.json, fitted jointly)
 }
 # The direction each piece of evidence may point, whatever the labelled pairs suggest: a known trade-off,
@@ -390,7 +390,20 @@ class ConflictDetector:
         # A sentence that names a conflict ("steht im Spannungsfeld mit der Clubkultur") mentions the
         # other side; its terms are not this passage's own goals.
         naming = [(st.start, st.end) for st in statements if any(st.start <= a < st.end for a, _, _ in prof.explicit)]
-        for m in self.matcher_.find(text, overlapping=True):
+        matches = self.matcher_.find(text, overlapping=True)
+        # A compound is what its head says: "Parkplätze" is parking (an object of its own), not a park
+        # ("Park" as its modifier); "Lärmminderung" still acts on noise.
+        def objects_of(term: str) -> set[str]:
+            return {ident for kind, ident, _ in self.term_index_.get(term, ()) if kind == "object"}
+
+        headed: dict[tuple[int, int], set[str]] = defaultdict(set)
+        for m in matches:
+            if m.kind in ("word", "head"):
+                headed[(m.start, m.end)] |= objects_of(m.term)
+        for m in matches:
+            if m.kind in ("modifier", "part") and headed.get((m.start, m.end)) and \
+                    not objects_of(m.term) & headed[(m.start, m.end)]:
+                continue
             st = next((s for s in statements if s.start <= m.start < s.end), None)
             if st is None or any(s <= m.start and m.end <= e for s, e in in_name):
                 continue  # "Aue" in "Rietzschke-Aue" is a name, not a goal's object

@@ -345,3 +345,10 @@ def test_what_is_built_on_a_thing_takes_its_place():
     planted = det.profile("Auf der Grünfläche werden Bäume gepflanzt.")  # planting is not building
     assert "weniger" not in planted.objects["gruenflaechen"]
     assert set(det.profile("Es sollen neue Stellplätze gebaut werden.").objects["parken"]) == {"mehr"}
+
+
+def test_a_compound_is_what_its_head_says():
+    det = ConflictDetector(wording=False).fit()
+    prof = det.profile("Bis 2030 sollen aufgegebene Parkplätze entsiegelt werden.")
+    assert set(prof.objects) == {"parken"}  # not the green-space term "Park" as its modifier
+    assert "gruenflaechen" in det.profile("Der Stadtpark ist zu erhalten.").objects

@@ -32,7 +32,8 @@ sys.path.insert(0, str(ROOT))
 from insek_nlp.conflicts import ConflictDetector  # noqa: E402
 from insek_nlp.conflicts.detect import DEFAULT_WEIGHTS, EVIDENCE_SIGNS  # noqa: E402
 from insek_nlp.conflicts.evaluate import evaluate_conflicts, load_pairs, score_pairs  # noqa: E402
-from insek_nlp.conflicts.wording import WORDING_FILE, fit_pair_model, shared_vocabulary  # noqa: E402
+from insek_nlp.conflicts.wording import (WORDING_FILE, fit_pair_model, place_words, shared_vocabulary,  # noqa: E402
+                                         site_words)
 
 DATA = ROOT / "benchmarks" / "data"
 WORDING_NGRAMS = (1, 2)
@@ -73,7 +74,10 @@ def _base_features(pairs: list[dict], embedder) -> tuple[list[str], np.ndarray]:
 def _fit(groups: list[list[dict]], X: np.ndarray):
     """Evidence weights and wording model fitted on pairs from several files (one file per author)."""
     pairs = [p for g in groups for p in g]
-    vocab = shared_vocabulary([[x[s]["text"] for x in g for s in ("a", "b")] for g in groups], WORDING_NGRAMS)
+    texts = [[x[s]["text"] for x in g for s in ("a", "b")] for g in groups]
+    # no place names: Leipzig's Ortsteile and the named sites (streets, parks) of the labelled texts
+    exclude = place_words() | site_words([t for g in texts for t in g])
+    vocab = shared_vocabulary(texts, WORDING_NGRAMS, exclude=exclude)
     keys = [k for k in DEFAULT_WEIGHTS if k not in ("bias", "wording")]
     return fit_pair_model([p["a"]["text"] for p in pairs], [p["b"]["text"] for p in pairs], X,
                           np.array([p["conflict"] for p in pairs]), vocab, ngram_range=WORDING_NGRAMS,

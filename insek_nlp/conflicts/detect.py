@@ -50,22 +50,22 @@ DEFAULT_THRESHOLD = 0.5
 # likely) and checked against benchmarks/data/zielkonflikte-dev.jsonl with
 # benchmarks/bench_conflicts.py; the held-out file is scored, never fitted.
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "bias": -1.31,
+    "bias": -1.32,
     "tradeoff": 0.0,
-    "opposed": 1.03,
-    "site": 0.36,
+    "opposed": 1.02,
+    "site": 0.34,
     "ortsteil": 1.28,
-    "explicit": 1.52,
-    "similarity": -0.18,     # times (cosine − 0.3)
-    "shared_nouns": 0.76,   # content nouns in common (Jaccard × 5, at most 1)
-    "stance_opposed": 0.01, # one passage develops, the other protects or limits
-    "hedges": -2.6,        # reconciling phrases ("außerhalb", "verträglich", "so angeordnet, dass")
+    "explicit": 1.53,
+    "similarity": -0.16,     # times (cosine − 0.3)
+    "shared_nouns": 0.77,   # content nouns in common (Jaccard × 5, at most 1)
+    "stance_opposed": 0.03, # one passage develops, the other protects or limits
+    "hedges": -2.59,        # reconciling phrases ("außerhalb", "verträglich", "so angeordnet, dass")
     "aims_opposed": 0.62,   # one passage on the develop side of the embedding axis, the other on the protect side
-    "strict": 0.5,         # absolute protection or exclusion in either passage, about the same thing
-    "quantities": 1.0,     # concrete quantities (ha, Wohnungen, MW …), about the same thing
-    "same_side": -0.62,      # both pursue the same side of a known trade-off, neither the other
+    "strict": 0.49,         # absolute protection or exclusion in either passage, about the same thing
+    "quantities": 0.98,     # concrete quantities (ha, Wohnungen, MW …), about the same thing
+    "same_side": -0.6,      # both pursue the same side of a known trade-off, neither the other
     "aims_same": 0.21,      # both on the same side of that axis (agreeing aims), about the same thing
-    "similar_related": -0.34,  # cosine − 0.3, about the same thing: similar texts on one site usually agree
+    "similar_related": -0.32,  # cosine − 0.3, about the same thing: similar texts on one site usually agree
     "aims_apart": -0.07,     # distance of the two passages on that axis
     "wording": 1.0,         # the wording model's log-odds (models/conflicts/wording.json, fitted jointly)
 }

@@ -175,6 +175,27 @@ def place_words() -> frozenset[str]:
     return frozenset(words - _GENERIC_PLACE_WORDS)
 
 
+def site_words(texts: list[str]) -> frozenset[str]:
+    """Lower-case words that occur in these texts only inside named sites ("Clara-Zetkin-Park" → clara,
+    zetkin; "digitale" in a quoted project name stays, it is used elsewhere too)."""
+    import re
+
+    from insek_nlp.conflicts.detect import find_sites
+
+    inside: set[str] = set()
+    outside: set[str] = set()
+    for t in texts:
+        spans = sorted((a, b) for a, b, _ in find_sites(t).values())
+        rest, last = [], 0
+        for a, b in spans:
+            inside.update(re.findall(r"(?u)\b\w\w+\b", t[a:b].lower()))
+            rest.append(t[last:a])
+            last = max(last, b)
+        rest.append(t[last:])
+        outside.update(re.findall(r"(?u)\b\w\w+\b", " ".join(rest).lower()))
+    return frozenset(inside - outside - _GENERIC_PLACE_WORDS)
+
+
 def shared_vocabulary(groups: list[list[str]], ngram_range: tuple[int, int] = (1, 2), min_df: int = 2,
                       exclude: frozenset[str] | None = None) -> list[str]:
     """Entries that occur in at least ``min_df`` texts of *every* group (one group per author).

@@ -9,7 +9,7 @@ import pytest
 
 from insek_nlp.conflicts import ConflictDetector
 from insek_nlp.conflicts.wording import (WordingModel, default_wording, fit_pair_model, load_wording, place_words,
-                                         shared_vocabulary)
+                                         shared_vocabulary, site_words)
 from insek_nlp.errors import KnowledgeBaseError
 
 CLASH = ("Auf der Brache an der Torgauer Straße sollen bis 2030 rund 450 Wohnungen entstehen.",
@@ -27,6 +27,14 @@ def test_bundled_model_loads_and_is_consistent():
     assert not any(ch.isdigit() for w in m.vocabulary for ch in w)
     places = place_words()
     assert not any(part in places for w in m.vocabulary for part in w.split())  # no place names learnt
+    assert not {"clara", "zetkin", "georg"} & {part for w in m.vocabulary for part in w.split()}  # nor sites
+
+
+def test_site_words_are_the_words_only_site_names_use():
+    texts = ["Der Clara-Zetkin-Park ist zu erhalten.", "Die digitale Plattform „Digitale Stadt“ wird ausgebaut."]
+    words = site_words(texts)
+    assert {"clara", "zetkin"} <= words
+    assert "digitale" not in words and "park" not in words  # used outside a name too / a generic word
 
 
 def test_logit_equals_scikit_learn_tfidf_of_the_pair():

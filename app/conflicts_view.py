@@ -15,7 +15,7 @@ from app.render import badge, de_float, de_int, esc, highlight, message, n_of, w
 from app.views import ProjectView
 
 EVIDENCE_LABELS = {"tradeoff_label": "Abwägung", "ortsteile": "Gemeinsame Ortsteile", "sites": "Gemeinsame Orte",
-                   "object": "Gegenstand", "explicit": "Im Text als Konflikt benannt",
+                   "object_label": "Gegenstand", "explicit": "Im Text als Konflikt benannt",
                    "wording_for": "Wortwahl spricht für einen Konflikt", "wording_against": "Wortwahl spricht dagegen",
                    "related": "Weitere Textstellen"}
 STATUS_KIND = {"offen": "neutral", "bestätigt": "fehler", "verworfen": "ok"}
@@ -66,6 +66,8 @@ def conflict_detail(view: ProjectView, key: str) -> str:
     ev = dict(flag.evidence or {})
     named = [(label, ev.pop(key, None)) for key, label in EVIDENCE_LABELS.items()]
     ev.pop("tradeoff", None)
+    if (flag.evidence or {}).get("object_label"):
+        ev.pop("object", None)  # the id behind the label
     evidence = "".join(f"<li>{esc(label)}: {esc(_plain(v))}</li>" for label, v in named if v not in (None, "", [], (), {}))
     technical = "".join(f"<li>{esc(k)}: {esc(_plain(v))}</li>" for k, v in ev.items() if v not in (None, "", [], (), {}))
     if technical:

@@ -160,6 +160,7 @@ def run_conflicts(store: Store, run_id: int, embedder, *, knowledge: ConflictKno
                 "tradeoff": s.tradeoff,
                 "tradeoff_label": detector.knowledge_.tradeoff(s.tradeoff).label if s.tradeoff else None,
                 "object": s.object,
+                "object_label": detector.knowledge_.object(s.object).label if s.object else None,
                 "sites": list(s.sites),
                 "ortsteile": list(s.ortsteile),
                 "explicit": list(s.explicit),

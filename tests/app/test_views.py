@@ -268,6 +268,7 @@ def test_conflicts_listed_shown_and_decided(view):
     key = choices[0][1]
     html = conflicts_view.conflict_detail(view, key)
     assert html.count("class='karte'") == 2 and "Grünau-Mitte" in html
+    assert "<li>Gegenstand: Grün- und Freiflächen</li>" in html  # the object's label, not its id
     assert '<mark class="treffer" title="Begriff: Kühlinsel">Kühlinsel</mark>' in html
     note = "<img src=x onerror=alert(1)> nicht relevant"
     assert "verworfen" in conflicts_view.decide(view, key, "verworfen", note=note, reviewer="Prüfer A")
